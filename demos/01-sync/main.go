@@ -1,0 +1,28 @@
+// Ejemplo 01: la tarea pesada, ejecutada diez veces, una detrás de otra.
+//
+// Cada llamada tarda de 2 a 7 segundos y una de cada cinco falla. El
+// programa no termina hasta que han acabado todas: ese es el problema que
+// resuelven las colas de trabajos.
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
+	"github.com/colasrq/rqlite-tutorial/tareas"
+)
+
+func main() {
+	demo.Comprobar(tareas.Comprobar())
+	ctx := context.Background()
+
+	inicio := tareas.SegundosSimulados()
+	for range 10 {
+		n := tareas.Duracion() // de 2 a 7 segundos
+		if _, err := tareas.TareaPesadaYFalible(ctx, n); err != nil {
+			fmt.Println(err)
+		}
+	}
+	fmt.Printf("He tardado %d segundos en total\n", tareas.SegundosSimulados()-inicio)
+}

@@ -1,0 +1,53 @@
+package rqlite
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultURL is the Redis that rqlite uses when no other is given.
+const DefaultURL = "redis://localhost:6379/0"
+
+// Connect opens a client on the Redis at rawURL (redis://, rediss:// or
+// unix://, as go-redis's ParseURL reads them) and checks that it answers.
+// Its errors never show the URL's password.
+func Connect(ctx context.Context, rawURL string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("rqlite: invalid Redis URL %q: %s", RedactURL(rawURL), strings.ReplaceAll(err.Error(), rawURL, RedactURL(rawURL)))
+	}
+	rdb := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("rqlite: cannot connect to Redis at %s: %v", RedactURL(rawURL), err)
+	}
+	return rdb, nil
+}
+
+// RedactURL returns rawURL with any password replaced by "***", for logs
+// and messages.
+func RedactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		if i := strings.LastIndex(rawURL, "@"); i >= 0 {
+			return "***" + rawURL[i:]
+		}
+		return rawURL
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "***")
+		u.RawQuery = q.Encode()
+	}
+	return strings.Replace(u.String(), "%2A%2A%2A", "***", -1)
+}

@@ -1,0 +1,81 @@
+// Package keys names every Redis key that rqlite reads or writes, in the
+// layout of Python RQ 1.13, so that both can share one Redis.
+//
+// Each function documents the Redis type of its key. Nothing else in rqlite
+// builds a key name.
+package keys
+
+const (
+	// Queues is a SET of queue keys (rq:queue:NAME): every queue that has
+	// ever received a job.
+	Queues = "rq:queues"
+	// Workers is a SET of worker keys (rq:worker:NAME) of living workers.
+	Workers = "rq:workers"
+	// Suspended is a STRING whose existence suspends every worker.
+	Suspended = "rq:suspended"
+
+	// QueuePrefix starts every queue key.
+	QueuePrefix = "rq:queue:"
+	// JobPrefix starts every job key.
+	JobPrefix = "rq:job:"
+	// WorkerPrefix starts every worker key.
+	WorkerPrefix = "rq:worker:"
+)
+
+// Queue is the LIST of job IDs waiting in queue q, oldest at the left.
+func Queue(q string) string { return QueuePrefix + q }
+
+// Job is the HASH of job id.
+func Job(id string) string { return JobPrefix + id }
+
+// Dependents is the SET of IDs of the jobs that wait for job id.
+func Dependents(id string) string { return JobPrefix + id + ":dependents" }
+
+// Dependencies is the SET of IDs that job id waits for. The double colon is
+// RQ's own (it formats "rq:job:" + ":" + id) and is kept on purpose.
+func Dependencies(id string) string { return JobPrefix + ":" + id + ":dependencies" }
+
+// Results is the STREAM of results of job id.
+func Results(id string) string { return "rq:results:" + id }
+
+// Started is the ZSET (StartedJobRegistry) of jobs running from queue q,
+// scored by the time their heartbeat expires.
+func Started(q string) string { return "rq:wip:" + q }
+
+// Finished is the ZSET (FinishedJobRegistry) of queue q, scored by expiry.
+func Finished(q string) string { return "rq:finished:" + q }
+
+// Failed is the ZSET (FailedJobRegistry) of queue q, scored by expiry.
+func Failed(q string) string { return "rq:failed:" + q }
+
+// Deferred is the ZSET (DeferredJobRegistry) of jobs of queue q waiting for
+// their dependencies, scored by the time they were deferred.
+func Deferred(q string) string { return "rq:deferred:" + q }
+
+// Scheduled is the ZSET (ScheduledJobRegistry) of queue q, scored by the
+// epoch second at which each job is due.
+func Scheduled(q string) string { return "rq:scheduled:" + q }
+
+// Canceled is the ZSET (CanceledJobRegistry) of queue q.
+func Canceled(q string) string { return "rq:canceled:" + q }
+
+// Registries returns the keys of every registry of queue q.
+func Registries(q string) []string {
+	return []string{Started(q), Finished(q), Failed(q), Deferred(q), Scheduled(q), Canceled(q)}
+}
+
+// Worker is the HASH of worker name.
+func Worker(name string) string { return WorkerPrefix + name }
+
+// QueueWorkers is the SET of keys of the workers that listen on queue q.
+func QueueWorkers(q string) string { return "rq:workers:" + q }
+
+// PubSub is the channel on which worker name receives commands.
+func PubSub(name string) string { return "rq:pubsub:" + name }
+
+// CleaningLock is the STRING that lets one worker at a time clean the
+// registries of queue q.
+func CleaningLock(q string) string { return "rq:clean_registries:" + q }
+
+// SchedulerLock is the STRING held by the scheduler that serves queue q.
+func SchedulerLock(q string) string { return "rq:scheduler-lock:" + q }

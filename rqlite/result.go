@@ -1,0 +1,145 @@
+package rqlite
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
+)
+
+// ResultType tells what a Result records, with RQ's numbers.
+type ResultType int
+
+// The result types of RQ's results stream.
+const (
+	ResultSuccessful ResultType = 1
+	ResultFailed     ResultType = 2
+	ResultStopped    ResultType = 3
+)
+
+// A Result is one entry of a job's results stream (rq:results:ID): the
+// outcome of one run of the job.
+type Result struct {
+	Type        ResultType
+	CreatedAt   time.Time
+	ReturnValue any    // for a successful run, decoded generically (nil for none)
+	ExcString   string // for a failed run: the error and, for a panic, its stack
+}
+
+// Decode stores the return value in the value pointed to by v, converting
+// it as a task's arguments are converted.
+func (r *Result) Decode(v any) error {
+	b, err := json.Marshal(r.ReturnValue)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// Results returns every result kept for the job, newest first.
+func (j *Job) Results(ctx context.Context) ([]*Result, error) {
+	return j.results(ctx, -1)
+}
+
+// LatestResult returns the newest result of the job, or nil if it has none.
+func (j *Job) LatestResult(ctx context.Context) (*Result, error) {
+	rs, err := j.results(ctx, 1)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// ReturnValue is the value returned by the job's latest run, nil if it did
+// not succeed (yet), as RQ's job.return_value().
+func (j *Job) ReturnValue(ctx context.Context) (any, error) {
+	r, err := j.LatestResult(ctx)
+	if err != nil || r == nil || r.Type != ResultSuccessful {
+		return nil, err
+	}
+	return r.ReturnValue, nil
+}
+
+// ExcInfo is the error text of the job's latest failure, "" if none: from
+// the results stream, or from the job hash where RQ 1.13 puts it for jobs
+// it found abandoned.
+func (j *Job) ExcInfo(ctx context.Context) (string, error) {
+	r, err := j.LatestResult(ctx)
+	if err != nil {
+		return "", err
+	}
+	if r != nil {
+		if r.Type == ResultFailed {
+			return r.ExcString, nil
+		}
+		return "", nil
+	}
+	s, err := j.c.rdb.HGet(ctx, keys.Job(j.ID), "exc_info").Result()
+	if err != nil || s == "" {
+		return "", nil
+	}
+	b, err := wire.Decompress([]byte(s))
+	if err != nil {
+		return "", fmt.Errorf("rqlite: exc_info of job %s: %w", j.ID, err)
+	}
+	return string(b), nil
+}
+
+func (j *Job) results(ctx context.Context, count int64) ([]*Result, error) {
+	key := keys.Results(j.ID)
+	cmd := j.c.rdb.XRevRange(ctx, key, "+", "-")
+	if count > 0 {
+		cmd = j.c.rdb.XRevRangeN(ctx, key, "+", "-", count)
+	}
+	msgs, err := cmd.Result()
+	if err != nil {
+		return nil, fmt.Errorf("rqlite: results of job %s: %w", j.ID, err)
+	}
+	out := make([]*Result, 0, len(msgs))
+	for _, m := range msgs {
+		r, err := j.c.decodeResult(m.ID, m.Values)
+		if err != nil {
+			return nil, fmt.Errorf("rqlite: result %s of job %s: %w", m.ID, j.ID, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (c *conn) decodeResult(id string, v map[string]any) (*Result, error) {
+	field := func(k string) string { s, _ := v[k].(string); return s }
+	t, err := strconv.Atoi(field("type"))
+	if err != nil {
+		return nil, fmt.Errorf("type %q is not a number", field("type"))
+	}
+	r := &Result{Type: ResultType(t)}
+	if ms, err := strconv.ParseInt(strings.SplitN(id, "-", 2)[0], 10, 64); err == nil {
+		r.CreatedAt = time.UnixMilli(ms).UTC()
+	}
+	if rv := field("return_value"); rv != "" {
+		b, err := base64.StdEncoding.DecodeString(rv)
+		if err != nil {
+			return nil, fmt.Errorf("return_value: %w", err)
+		}
+		if r.ReturnValue, err = c.serializer.Unmarshal(b); err != nil {
+			return nil, fmt.Errorf("return_value: %w", err)
+		}
+	}
+	if es := field("exc_string"); es != "" {
+		b, err := base64.StdEncoding.DecodeString(es)
+		if err != nil {
+			return nil, fmt.Errorf("exc_string: %w", err)
+		}
+		if b, err = wire.Decompress(b); err != nil {
+			return nil, fmt.Errorf("exc_string: %w", err)
+		}
+		r.ExcString = string(b)
+	}
+	return r, nil
+}

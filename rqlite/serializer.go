@@ -1,0 +1,120 @@
+package rqlite
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// A Serializer turns the values that cross Redis (a job's function call, its
+// meta and its result) into bytes and back, as RQ's serializers do. RQ does
+// not record the serializer in Redis: the producer and the worker of a queue
+// must use the same one.
+type Serializer interface {
+	// Name is the name used on the command line (-S json).
+	Name() string
+	// Marshal encodes v.
+	Marshal(v any) ([]byte, error)
+	// Unmarshal decodes data into generic values: nil, bool, string,
+	// json.Number (JSON) or int64/float64, []any and map[string]any.
+	Unmarshal(data []byte) (any, error)
+}
+
+// JSON is RQ's JSONSerializer: JSON written exactly as Python's json.dumps
+// writes it (", " and ": " separators, non-ASCII escaped), so that the bytes
+// in Redis are the same whichever side wrote them. It is the default.
+var JSON Serializer = jsonSerializer{}
+
+type jsonSerializer struct{}
+
+func (jsonSerializer) Name() string { return "json" }
+
+func (jsonSerializer) Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	return pythonJSON(b[:len(b)-1]), nil // Encode adds a newline
+}
+
+func (jsonSerializer) Unmarshal(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("invalid JSON: data after the value")
+	}
+	return plainNumbers(v), nil
+}
+
+// plainNumbers replaces each json.Number in v by an int64 when it is a whole
+// number that fits, or else by a float64.
+func plainNumbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case []any:
+		for i := range v {
+			v[i] = plainNumbers(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = plainNumbers(v[k])
+		}
+	}
+	return v
+}
+
+// pythonJSON rewrites compact JSON as Python's json.dumps would write it:
+// a space after every ',' and ':' outside strings, and every non-ASCII rune
+// escaped as \uXXXX (a surrogate pair beyond the BMP).
+func pythonJSON(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	inString := false
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(b[i:])
+			if r >= 0x10000 {
+				r1, r2 := utf16.EncodeRune(r)
+				out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+			} else {
+				out = fmt.Appendf(out, `\u%04x`, r)
+			}
+			i += size
+			continue
+		case inString:
+			out = append(out, c)
+			if c == '\\' && i+1 < len(b) {
+				out = append(out, b[i+1])
+				i += 2
+				continue
+			}
+			if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+			out = append(out, c)
+		case c == ',' || c == ':':
+			out = append(out, c, ' ')
+		default:
+			out = append(out, c)
+		}
+		i++
+	}
+	return out
+}

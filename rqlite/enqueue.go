@@ -153,8 +153,8 @@ func (q *Queue) EnqueueMany(ctx context.Context, calls []Call) ([]*Job, error) {
 // prepared is a job ready to be written: the Job returned to the caller
 // and the fields of its hash, in the order RQ writes them.
 type prepared struct {
-	job    *Job
-	fields []any // field, value, ... without status and enqueued_at
+	job     *Job
+	fields  []any // field, value, ... without status and enqueued_at
 	ttl     int64 // seconds; 0 for none
 	atFront bool
 }

@@ -21,7 +21,7 @@ const fallbackLayout = "2006-01-02T15:04:05Z"
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
 // ParseTime reads a timestamp written by RQ or rqlite. The empty string is
-// the zero time, as RQ reads ” as None.
+// the zero time, as RQ reads an empty field as None.
 func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil

@@ -154,7 +154,7 @@ func (q *Queue) EnqueueMany(ctx context.Context, calls []Call) ([]*Job, error) {
 // and the fields of its hash, in the order RQ writes them.
 type prepared struct {
 	job     *Job
-	fields  []any // field, value, ... without status and enqueued_at
+	fields  []any // field, value, ... without status
 	ttl     int64 // seconds; 0 for none
 	atFront bool
 }
@@ -249,6 +249,7 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 		"worker_name", "",
 		"origin", q.Name,
 		"description", j.Description,
+		"enqueued_at", wire.FormatTime(now),
 		"timeout", timeout,
 	}
 	for _, f := range [][2]string{{"result_ttl", resultTTL}, {"failure_ttl", failureTTL}, {"ttl", ttl}} {
@@ -285,10 +286,9 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 func (q *Queue) push(ctx context.Context, p redis.Pipeliner, j *prepared) {
 	id := j.job.ID
 	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
-	args := make([]any, 0, len(j.fields)+4)
+	args := make([]any, 0, len(j.fields)+2)
 	args = append(args, "status", string(StatusQueued))
 	args = append(args, j.fields...)
-	args = append(args, "enqueued_at", wire.FormatTime(j.job.EnqueuedAt))
 	p.HSet(ctx, keys.Job(id), args...)
 	if j.ttl > 0 {
 		d := time.Duration(j.ttl) * time.Second
@@ -320,7 +320,11 @@ func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {
 	for _, d := range deps {
 		argv = append(argv, d)
 	}
-	argv = append(argv, j.fields...)
+	for i := 0; i < len(j.fields); i += 2 {
+		if j.fields[i] != "enqueued_at" { // the script sets it only if the job is queued
+			argv = append(argv, j.fields[i], j.fields[i+1])
+		}
+	}
 	res, err := scripts.EnqueueDependent.Run(ctx, q.c.rdb, ks, argv...).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)

@@ -1,102 +1,20 @@
-// Package tareas contiene las tareas de los ejemplos del tutorial: una tarea
-// lenta que a veces falla y un contador de palabras de una página web.
-//
-// Cada tarea se registra con un nombre al estilo de Python
-// ("tareas.tarea_pesada_y_falible"), que es el nombre que se guarda en
-// Redis. Así un worker en otro proceso, en Go o en Python, sabe qué función
-// ejecutar.
-//
-// Dos variables de entorno hacen que los ejemplos sean exactos y rápidos en
-// las pruebas, sin cambiar lo que ve quien los ejecuta normalmente:
-//
-//   - TAREAS_SEMILLA: un entero que fija todas las decisiones al azar de los
-//     ejemplos y de las tareas (cuánto dura cada tarea y cuáles fallan).
-//     Sin ella, cada ejecución es distinta.
-//   - TAREAS_SEGUNDO: cuánto dura un "segundo" simulado, como duración de
-//     Go ("10ms", "1s"). Por defecto, un segundo de verdad.
 package tareas
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/fatih/color"
-
-	"github.com/colasrq/rqlite-tutorial/rqlite"
 )
 
-func init() {
-	rqlite.Register("tareas.tarea_pesada_y_falible", TareaPesadaYFalible, "n")
-	rqlite.Register("tareas.count_words_at_url", CountWordsAtURL, "url")
-}
-
-// ErrNoMePuedoLevantar es el fallo que simula la tarea pesada.
-var ErrNoMePuedoLevantar = errors.New("Hoy no me puedo levantar ♪♫")
-
-// Salida es donde escriben las tareas; por defecto, la salida estándar.
-var Salida io.Writer = os.Stdout
-
-var (
-	ok = color.New(color.FgGreen).SprintFunc()
-
-	// segundosSimulados cuenta los segundos que han dormido las tareas de
-	// este proceso.
-	segundosSimulados atomic.Int64
-)
-
-// TareaPesadaYFalible simula un trabajo que tarda n segundos y que falla,
-// nada más empezar, una de cada cinco veces. Escribe una línea como
-// "tarea_pesada_y_falible (3) ... [OK]" y devuelve n.
-//
-// Si ctx se cancela (por ejemplo, porque el trabajo supera su tiempo
-// máximo), la tarea se detiene y devuelve el error del contexto.
-func TareaPesadaYFalible(ctx context.Context, n int) (int, error) {
-	fmt.Fprintf(Salida, "tarea_pesada_y_falible (%d) ", n)
-	if azarTareas.Float64() < 0.2 {
-		return 0, ErrNoMePuedoLevantar
-	}
-	for range n {
-		if err := dormir(ctx); err != nil {
-			fmt.Fprintln(Salida)
-			return 0, err
-		}
-		fmt.Fprint(Salida, ".")
-	}
-	fmt.Fprintln(Salida, " "+ok("[OK]"))
-	return n, nil
-}
-
-// CountWordsAtURL descarga la página en url y cuenta sus palabras: el
-// ejemplo de la documentación de RQ, count_words_at_url.
-func CountWordsAtURL(ctx context.Context, url string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	return len(strings.Fields(string(body))), nil
-}
+// segundosSimulados cuenta los segundos que han dormido las tareas de este
+// proceso.
+var segundosSimulados atomic.Int64
 
 // Duracion elige, al azar, cuántos segundos tardará una tarea: de 2 a 7.
 func Duracion() int { return 2 + azarEjemplos.IntN(6) }

@@ -51,3 +51,13 @@ func RedactURL(rawURL string) string {
 	}
 	return strings.Replace(u.String(), "%2A%2A%2A", "***", -1)
 }
+
+// SilenceRedisLogs stops go-redis from printing its own messages (failed
+// dials, pool warnings) to standard error. Programs whose errors are
+// reported in one line of their own, as the rq command and the demos, call
+// it once at start; rqlite's errors already carry the cause.
+func SilenceRedisLogs() { redis.SetLogger(silentLogger{}) }
+
+type silentLogger struct{}
+
+func (silentLogger) Printf(context.Context, string, ...any) {}

@@ -20,6 +20,7 @@ import (
 // arrancar uno y termina el programa.
 func Conectar(ctx context.Context) *redis.Client {
 	Comprobar(tareas.Comprobar())
+	rqlite.SilenceRedisLogs() // los errores ya se explican aquí, en una línea
 	url := os.Getenv("REDIS_URL")
 	if url == "" {
 		url = rqlite.DefaultURL

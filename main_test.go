@@ -1,0 +1,154 @@
+package rqlitetutorial_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
+)
+
+// TestScripts runs testdata/scripts/*.txtar: the real demo and rq binaries,
+// each script against a Redis database of its own (see rqtest).
+func TestScripts(t *testing.T) {
+	bin := buildCommands(t)
+	root, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/scripts",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("ROOT", root)
+			env.Setenv("REDIS_URL", rqtest.URL(t))
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"redis": cmdRedis,
+		},
+	})
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// buildCommands builds every demo and cmd/rq once per test process.
+func buildCommands(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "rqlite-bin-")
+		if buildErr != nil {
+			return
+		}
+		pkgs := []string{"./cmd/rq"}
+		dirs, _ := filepath.Glob("demos/*[a-z]")
+		for _, d := range dirs {
+			if filepath.Base(d) != "internal" {
+				pkgs = append(pkgs, "./"+d)
+			}
+		}
+		cmd := exec.Command("go", append([]string{"build", "-o", buildDir + string(os.PathSeparator)}, pkgs...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	if runtime.GOOS != "windows" {
+		t.Cleanup(func() {}) // the directory is kept for the life of the process
+	}
+	return buildDir
+}
+
+// cmdRedis runs one Redis command on the script's database and prints the
+// reply as redis-cli --raw would, one element a line; arrays from HGETALL
+// and SMEMBERS are sorted so that the output is stable. With -zlib the
+// reply is decompressed first, for the job's data field.
+//
+//	redis [-zlib] COMMAND ARGS...
+func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! redis")
+	}
+	unzip := len(args) > 0 && args[0] == "-zlib"
+	if unzip {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: redis [-zlib] COMMAND ARGS...")
+	}
+	opts, err := redis.ParseURL(ts.Getenv("REDIS_URL"))
+	ts.Check(err)
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	cmdArgs := make([]any, len(args))
+	for i, a := range args {
+		cmdArgs[i] = a
+	}
+	reply, err := rdb.Do(context.Background(), cmdArgs...).Result()
+	if err == redis.Nil {
+		reply, err = "(nil)", nil
+	}
+	ts.Check(err)
+	var lines []string
+	var flatten func(v any)
+	flatten = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, x := range v {
+				flatten(x)
+			}
+		case map[any]any:
+			for k, x := range v {
+				lines = append(lines, fmt.Sprint(k)+" "+fmt.Sprint(x))
+			}
+		default:
+			s := fmt.Sprint(v)
+			if unzip {
+				b, err := wire.Decompress([]byte(s))
+				ts.Check(err)
+				s = string(b)
+			}
+			lines = append(lines, s)
+		}
+	}
+	flatten(reply)
+	switch strings.ToUpper(args[0]) {
+	case "HGETALL":
+		pairs := make([]string, 0, len(lines)/2)
+		for i := 0; i+1 < len(lines); i += 2 {
+			pairs = append(pairs, lines[i]+" "+lines[i+1])
+		}
+		lines = pairs
+		sort.Strings(lines)
+	case "SMEMBERS", "KEYS", "HKEYS":
+		sort.Strings(lines)
+	}
+	var out bytes.Buffer
+	for _, l := range lines {
+		out.WriteString(l + "\n")
+	}
+	ts.Stdout().Write(out.Bytes())
+}

@@ -164,7 +164,7 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 	if err := ValidateQueueName(q.Name); err != nil {
 		return nil, err
 	}
-	task, err := q.registry.resolve(f)
+	task, err := q.tasks.resolve(f)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +343,7 @@ func (q *Queue) callbackName(option string, f any) (string, error) {
 	if f == nil {
 		return "", nil
 	}
-	t, err := q.registry.resolve(f)
+	t, err := q.tasks.resolve(f)
 	if err != nil {
 		return "", fmt.Errorf("rqlite: %s: %w", option, err)
 	}

@@ -26,9 +26,9 @@ type Queue struct {
 	// DefaultTimeout is the JobTimeout of jobs that do not set one.
 	DefaultTimeout time.Duration
 
-	c        *conn
-	registry *Registry
-	newID    func() string
+	c     *conn
+	tasks *TaskRegistry
+	newID func() string
 }
 
 // QueueOptions configure a Queue. The zero value of each field means the
@@ -39,9 +39,9 @@ type QueueOptions struct {
 	// Serializer encodes the jobs' arguments, meta and results; JSON by
 	// default. A Python RQ sharing the queue must use the same one.
 	Serializer Serializer
-	// Registry is where task names are looked up; DefaultRegistry by
+	// Tasks is where task names are looked up; DefaultTasks by
 	// default.
-	Registry *Registry
+	Tasks *TaskRegistry
 	// Now is the clock, time.Now by default; tests fix it.
 	Now func() time.Time
 	// NewID makes job IDs, random UUIDs by default; tests fix it.
@@ -61,14 +61,14 @@ func NewQueue(name string, rdb redis.UniversalClient, opts *QueueOptions) *Queue
 		Name:           name,
 		DefaultTimeout: opts.DefaultTimeout,
 		c:              newConn(rdb, opts),
-		registry:       opts.Registry,
+		tasks:          opts.Tasks,
 		newID:          opts.NewID,
 	}
 	if q.DefaultTimeout == 0 {
 		q.DefaultTimeout = DefaultTimeout
 	}
-	if q.registry == nil {
-		q.registry = DefaultRegistry
+	if q.tasks == nil {
+		q.tasks = DefaultTasks
 	}
 	if q.newID == nil {
 		q.newID = uuid.NewString

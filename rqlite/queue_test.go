@@ -30,13 +30,13 @@ const fixedTime = "2026-11-27T09:33:38.094805Z"
 type bundle struct {
 	ctx context.Context
 	rdb *redis.Client
-	reg *rqlite.Registry
+	reg *rqlite.TaskRegistry
 	ids []string
 }
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	b := &bundle{ctx: context.Background(), rdb: rqtest.New(t), reg: rqlite.NewRegistry()}
+	b := &bundle{ctx: context.Background(), rdb: rqtest.New(t), reg: rqlite.NewTaskRegistry()}
 	must(t, b.reg.Register("test.sum", Sum, "a", "b"))
 	must(t, b.reg.Register("test.greet", Greet, "name"))
 	must(t, b.reg.Register("test.notify", Notify, "to"))
@@ -48,8 +48,8 @@ func setup(t *testing.T) *bundle {
 func (b *bundle) queue(name string) *rqlite.Queue {
 	n := 0
 	return rqlite.NewQueue(name, b.rdb, &rqlite.QueueOptions{
-		Registry: b.reg,
-		Now:      func() time.Time { return fixedNow },
+		Tasks: b.reg,
+		Now:   func() time.Time { return fixedNow },
 		NewID: func() string {
 			n++
 			return "job-" + string(rune('0'+n))

@@ -45,30 +45,30 @@ var (
 	kwargsType  = reflect.TypeFor[Kwargs]()
 )
 
-// A Registry maps task names to Go functions. Most programs use the default
-// one through the package-level Register; a Registry of its own is useful in
+// A TaskRegistry maps task names to Go functions. Most programs use the default
+// one through the package-level Register; a TaskRegistry of its own is useful in
 // tests and in programs that keep separate sets of tasks.
-type Registry struct {
+type TaskRegistry struct {
 	mu     sync.RWMutex
 	byName map[string]*Task
 	byFunc map[uintptr]*Task
 }
 
-// NewRegistry returns an empty Registry.
-func NewRegistry() *Registry {
-	return &Registry{byName: map[string]*Task{}, byFunc: map[uintptr]*Task{}}
+// NewTaskRegistry returns an empty TaskRegistry.
+func NewTaskRegistry() *TaskRegistry {
+	return &TaskRegistry{byName: map[string]*Task{}, byFunc: map[uintptr]*Task{}}
 }
 
-// DefaultRegistry is the Registry used by Register and by queues and workers
+// DefaultTasks is the TaskRegistry used by Register and by queues and workers
 // that are given no other.
-var DefaultRegistry = NewRegistry()
+var DefaultTasks = NewTaskRegistry()
 
-// Register registers fn under name in the DefaultRegistry. It panics if the
+// Register registers fn under name in the DefaultTasks. It panics if the
 // registration is invalid, since a bad registration is a programming
 // mistake found at start-up, as with regexp.MustCompile. See
-// Registry.Register for the rules.
+// TaskRegistry.Register for the rules.
 func Register(name string, fn any, params ...string) {
-	if err := DefaultRegistry.Register(name, fn, params...); err != nil {
+	if err := DefaultTasks.Register(name, fn, params...); err != nil {
 		panic(err)
 	}
 }
@@ -79,7 +79,7 @@ func Register(name string, fn any, params ...string) {
 // error, or a value and an error. params optionally names the other
 // parameters, in order, so that jobs can pass them as keyword arguments, as
 // Python callers do.
-func (r *Registry) Register(name string, fn any, params ...string) error {
+func (r *TaskRegistry) Register(name string, fn any, params ...string) error {
 	if name == "" || strings.ContainsFunc(name, isSpaceOrControl) {
 		return fmt.Errorf("rqlite: invalid task name %q", name)
 	}
@@ -141,7 +141,7 @@ func (r *Registry) Register(name string, fn any, params ...string) error {
 }
 
 // Lookup returns the task registered under name.
-func (r *Registry) Lookup(name string) (*Task, bool) {
+func (r *TaskRegistry) Lookup(name string) (*Task, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	t, ok := r.byName[name]
@@ -149,7 +149,7 @@ func (r *Registry) Lookup(name string) (*Task, bool) {
 }
 
 // Names returns the registered task names, sorted.
-func (r *Registry) Names() []string {
+func (r *TaskRegistry) Names() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	names := make([]string, 0, len(r.byName))
@@ -161,7 +161,7 @@ func (r *Registry) Names() []string {
 }
 
 // resolve finds the task for f: a registered function value or a task name.
-func (r *Registry) resolve(f any) (*Task, error) {
+func (r *TaskRegistry) resolve(f any) (*Task, error) {
 	switch f := f.(type) {
 	case string:
 		if t, ok := r.Lookup(f); ok {

@@ -106,7 +106,7 @@ func TestNuevoID(t *testing.T) {
 
 func TestRegistered(t *testing.T) {
 	for _, name := range []string{"tareas.tarea_pesada_y_falible", "tareas.count_words_at_url"} {
-		if _, ok := rqlite.DefaultRegistry.Lookup(name); !ok {
+		if _, ok := rqlite.DefaultTasks.Lookup(name); !ok {
 			t.Errorf("%s is not registered", name)
 		}
 	}

@@ -347,6 +347,9 @@ func (q *Queue) callbackName(option string, f any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rqlite: %s: %w", option, err)
 	}
+	if err := t.checkCallback(option); err != nil {
+		return "", err
+	}
 	return t.Name, nil
 }
 

@@ -3,7 +3,9 @@ package rqlite_test
 import (
 	"compress/zlib"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"strings"
@@ -31,7 +33,7 @@ type bundle struct {
 	ctx context.Context
 	rdb *redis.Client
 	reg *rqlite.TaskRegistry
-	ids []string
+	n   int // job IDs made so far
 }
 
 func setup(t *testing.T) *bundle {
@@ -41,18 +43,19 @@ func setup(t *testing.T) *bundle {
 	must(t, b.reg.Register("test.greet", Greet, "name"))
 	must(t, b.reg.Register("test.notify", Notify, "to"))
 	must(t, b.reg.Register("test.variadic", Variadic))
+	must(t, b.reg.Register("test.done", func(*rqlite.Job, any) {}))
+	must(t, b.reg.Register("test.alert", func(context.Context, *rqlite.Job, error) error { return nil }))
 	return b
 }
 
 // queue returns a queue with a fixed clock whose job IDs are job-1, job-2…
 func (b *bundle) queue(name string) *rqlite.Queue {
-	n := 0
 	return rqlite.NewQueue(name, b.rdb, &rqlite.QueueOptions{
 		Tasks: b.reg,
 		Now:   func() time.Time { return fixedNow },
 		NewID: func() string {
-			n++
-			return "job-" + string(rune('0'+n))
+			b.n++
+			return fmt.Sprintf("job-%d", b.n)
 		},
 	})
 }
@@ -62,6 +65,13 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func unzipB64(t *testing.T, s string) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	must(t, err)
+	return unzip(t, string(b))
 }
 
 func unzip(t *testing.T, s string) string {
@@ -151,8 +161,8 @@ func TestEnqueueOptions(t *testing.T) {
 		ResultTTL:   rqlite.Discard,
 		FailureTTL:  rqlite.Forever,
 		TTL:         60 * time.Second,
-		OnSuccess:   Sum,
-		OnFailure:   "test.notify",
+		OnSuccess:   "test.done",
+		OnFailure:   "test.alert",
 		JobID:       "mi-trabajo_1",
 		Description: "saludo",
 		Meta:        map[string]any{"progreso": 0},
@@ -165,8 +175,8 @@ func TestEnqueueOptions(t *testing.T) {
 		"result_ttl":            "0",
 		"failure_ttl":           "-1",
 		"ttl":                   "60",
-		"success_callback_name": "test.sum",
-		"failure_callback_name": "test.notify",
+		"success_callback_name": "test.done",
+		"failure_callback_name": "test.alert",
 		"description":           "saludo",
 		"meta":                  `{"progreso": 0}`,
 		"origin":                "low",

@@ -399,3 +399,30 @@ func plural(n int) string {
 	}
 	return "s"
 }
+
+var jobType = reflect.TypeFor[*Job]()
+
+// checkCallback reports whether the task can be a job callback: for
+// on_success a func([ctx,] *Job, any) [error], for on_failure a
+// func([ctx,] *Job, error) [error].
+func (t *Task) checkCallback(option string) error {
+	second := reflect.TypeFor[any]()
+	if option == "on_failure" {
+		second = errorType
+	}
+	if len(t.params) != 2 || t.variadic || t.kwargs || t.params[0] != jobType || t.params[1] != second || t.result {
+		return fmt.Errorf("rqlite: %s: task %q (%s) must be a func([context.Context,] *rqlite.Job, %s) [error]", option, t.Name, t.goName, map[bool]string{true: "error", false: "any"}[option == "on_failure"])
+	}
+	return nil
+}
+
+// callback calls the task as a job callback, with the job and its result
+// (on success) or its error (on failure).
+func (t *Task) callback(ctx context.Context, job *Job, result any, jobErr error) error {
+	second := reflect.ValueOf(&result).Elem()
+	if t.params[1] == errorType {
+		second = reflect.ValueOf(&jobErr).Elem()
+	}
+	_, err := t.call(ctx, []reflect.Value{reflect.ValueOf(job), second})
+	return err
+}

@@ -13,11 +13,30 @@ var (
 	enqueueDependent string
 	//go:embed empty.lua
 	empty string
+	//go:embed dequeue.lua
+	dequeue string
+	//go:embed finish.lua
+	finish string
+	//go:embed heartbeat.lua
+	heartbeat string
+	//go:embed clean_started.lua
+	cleanStarted string
 )
 
-// EnqueueDependent enqueues a job that has dependencies, or defers it while
-// any dependency has not finished.
-var EnqueueDependent = redis.NewScript(enqueueDependent)
-
-// Empty removes every job of a queue.
-var Empty = redis.NewScript(empty)
+var (
+	// EnqueueDependent enqueues a job that has dependencies, or defers it
+	// while any dependency has not finished.
+	EnqueueDependent = redis.NewScript(enqueueDependent)
+	// Empty removes every job of a queue.
+	Empty = redis.NewScript(empty)
+	// Dequeue takes the first waiting job of a worker's queues and marks it
+	// started.
+	Dequeue = redis.NewScript(dequeue)
+	// Finish records the outcome of a job run and enqueues its dependents.
+	Finish = redis.NewScript(finish)
+	// Heartbeat keeps a running job and its worker alive.
+	Heartbeat = redis.NewScript(heartbeat)
+	// CleanStarted moves abandoned jobs from the started to the failed
+	// registry.
+	CleanStarted = redis.NewScript(cleanStarted)
+)

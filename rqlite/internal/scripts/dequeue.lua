@@ -1,0 +1,63 @@
+-- Takes the first job waiting in the worker's queues, in priority order, and
+-- marks it started, as RQ's dequeue_any followed by prepare_job_execution.
+-- IDs whose job hash is gone (deleted, or expired by its ttl) are dropped,
+-- as RQ drops them.
+--
+-- KEYS[1]   the worker hash, rq:worker:NAME
+-- KEYS[2]   rq:suspended
+-- KEYS[3..] the queue lists, rq:queue:Q, highest priority first
+--
+-- ARGV[1]  the worker's name
+-- ARGV[2]  now, as an RQ timestamp
+-- ARGV[3]  now, in epoch seconds
+-- ARGV[4]  the job monitoring interval in seconds (30)
+-- ARGV[5]  the default job timeout in seconds, for jobs that have none
+-- ARGV[6]  the ID of a job already popped from KEYS[3] (by BLPOP), or ''
+--
+-- Returns false when every queue is empty, 'suspended' when workers are
+-- suspended, or {queue name, job ID, job hash as field, value...}.
+local function start(queue_key, id)
+  local job = 'rq:job:' .. id
+  if redis.call('EXISTS', job) == 0 then
+    return nil
+  end
+  local queue = string.sub(queue_key, 10)
+  local timeout = tonumber(redis.call('HGET', job, 'timeout')) or tonumber(ARGV[5])
+  local interval = tonumber(ARGV[4])
+  local ttl = interval + 60
+  if timeout > 0 and timeout < interval then
+    ttl = timeout + 60
+  end
+  redis.call('HSET', KEYS[1], 'state', 'busy', 'current_job', id,
+    'current_job_working_time', '0', 'last_heartbeat', ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('ZADD', 'rq:wip:' .. queue, tonumber(ARGV[3]) + ttl, id)
+  redis.call('HSET', job, 'last_heartbeat', ARGV[2], 'status', 'started',
+    'started_at', ARGV[2], 'worker_name', ARGV[1])
+  redis.call('PERSIST', job)
+  local out = {queue, id}
+  for _, v in ipairs(redis.call('HGETALL', job)) do
+    out[#out + 1] = v
+  end
+  return out
+end
+
+if ARGV[6] ~= '' then
+  return start(KEYS[3], ARGV[6]) or false
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return 'suspended'
+end
+for i = 3, #KEYS do
+  while true do
+    local id = redis.call('LPOP', KEYS[i])
+    if not id then
+      break
+    end
+    local out = start(KEYS[i], id)
+    if out then
+      return out
+    end
+  end
+end
+return false

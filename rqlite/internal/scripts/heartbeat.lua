@@ -1,0 +1,20 @@
+-- Keeps a running job alive, as RQ's maintain_heartbeats: the worker key
+-- and the job's entry in the started registry get a new expiry, so that no
+-- cleanup takes the job for abandoned while it runs.
+--
+-- KEYS[1]  the worker hash, rq:worker:NAME
+-- KEYS[2]  the job hash, rq:job:ID
+-- KEYS[3]  the started registry, rq:wip:Q
+--
+-- ARGV[1]  the job ID
+-- ARGV[2]  now, as an RQ timestamp
+-- ARGV[3]  the new started-registry score: now + TTL, in epoch seconds
+-- ARGV[4]  the TTL in seconds
+-- ARGV[5]  the seconds the job has been running, as a decimal
+redis.call('HSET', KEYS[1], 'current_job_working_time', ARGV[5], 'last_heartbeat', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HSET', KEYS[2], 'last_heartbeat', ARGV[2])
+end
+redis.call('ZADD', KEYS[3], 'XX', ARGV[3], ARGV[1])
+return 1

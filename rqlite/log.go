@@ -1,0 +1,137 @@
+package rqlite
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+)
+
+// LogLevel orders log messages by importance, with the levels of Python's
+// logging that RQ uses.
+type LogLevel int
+
+// The log levels.
+const (
+	LevelDebug   LogLevel = 10
+	LevelInfo    LogLevel = 20
+	LevelWarning LogLevel = 30
+	LevelError   LogLevel = 40
+)
+
+// ParseLogLevel reads a level name as RQ's --logging_level takes it:
+// DEBUG, INFO, WARNING (or WARN), ERROR, in any case.
+func ParseLogLevel(s string) (LogLevel, error) {
+	switch strings.ToUpper(s) {
+	case "DEBUG":
+		return LevelDebug, nil
+	case "INFO":
+		return LevelInfo, nil
+	case "WARNING", "WARN":
+		return LevelWarning, nil
+	case "ERROR", "CRITICAL":
+		return LevelError, nil
+	}
+	return 0, fmt.Errorf("rqlite: invalid logging level %q: use DEBUG, INFO, WARNING or ERROR", s)
+}
+
+// A Logger writes a worker's log as RQ does: each line starts with the
+// local time ("15:09:00"); messages below ERROR go to Out and the rest to
+// Err; queue names and job descriptions are coloured when Out is a
+// terminal and NO_COLOR is not set.
+type Logger struct {
+	Out, Err io.Writer // os.Stdout and os.Stderr when nil
+	Level    LogLevel  // LevelInfo when zero
+	// DateFormat is a Go time layout; "15:04:05" when empty.
+	DateFormat string
+	// Now is the clock of the time prefix; time.Now when nil. It is only
+	// for display: what the worker writes to Redis uses the worker's clock.
+	Now func() time.Time
+	// Color forces colours on (1) or off (-1); 0 decides by the terminal.
+	Color int
+
+	mu   sync.Mutex
+	once sync.Once
+	tty  bool
+}
+
+func (l *Logger) init() {
+	l.once.Do(func() {
+		if l.Out == nil {
+			l.Out = os.Stdout
+		}
+		if l.Err == nil {
+			l.Err = os.Stderr
+		}
+		if l.Level == 0 {
+			l.Level = LevelInfo
+		}
+		if l.DateFormat == "" {
+			l.DateFormat = "15:04:05"
+		}
+		if l.Now == nil {
+			l.Now = time.Now
+		}
+		switch {
+		case l.Color > 0:
+			l.tty = true
+		case l.Color < 0:
+			l.tty = false
+		default:
+			f, ok := l.Out.(*os.File)
+			_, noColor := os.LookupEnv("NO_COLOR")
+			l.tty = ok && !noColor && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+		}
+	})
+}
+
+// paint colours s when the log goes to a terminal.
+func (l *Logger) paint(attr color.Attribute, s string) string {
+	l.init()
+	if !l.tty {
+		return s
+	}
+	c := color.New(attr)
+	c.EnableColor()
+	return c.Sprint(s)
+}
+
+func (l *Logger) log(level LogLevel, format string, args ...any) {
+	l.init()
+	if level < l.Level {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if l.tty {
+		switch level {
+		case LevelWarning:
+			msg = l.paint(color.FgYellow, msg)
+		case LevelError:
+			msg = l.paint(color.FgRed, msg)
+		}
+	}
+	w := l.Out
+	if level >= LevelError {
+		w = l.Err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(w, "%s %s\n", l.Now().Format(l.DateFormat), msg)
+}
+
+// Debugf, Infof, Warnf and Errorf write a message at their level.
+func (l *Logger) Debugf(format string, args ...any) { l.log(LevelDebug, format, args...) }
+
+// Infof writes a message at LevelInfo.
+func (l *Logger) Infof(format string, args ...any) { l.log(LevelInfo, format, args...) }
+
+// Warnf writes a message at LevelWarning.
+func (l *Logger) Warnf(format string, args ...any) { l.log(LevelWarning, format, args...) }
+
+// Errorf writes a message at LevelError.
+func (l *Logger) Errorf(format string, args ...any) { l.log(LevelError, format, args...) }

@@ -1,0 +1,783 @@
+package rqlite
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/fatih/color"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/scripts"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
+)
+
+// Version is rqlite's version, written in each worker's hash and log.
+const Version = "0.1.0"
+
+// Worker defaults, as in RQ.
+const (
+	// DefaultWorkerTTL bounds how long a worker's key outlives its last
+	// heartbeat while it waits for work (plus 60 s).
+	DefaultWorkerTTL = 420 * time.Second
+	// DefaultJobMonitoringInterval is how often a worker refreshes the
+	// heartbeat of the job it runs.
+	DefaultJobMonitoringInterval = 30 * time.Second
+	// DefaultMaintenanceInterval is how often a worker cleans the
+	// registries of its queues.
+	DefaultMaintenanceInterval = 600 * time.Second
+)
+
+// WorkerOptions configure a Worker. The zero value of each field means the
+// default.
+type WorkerOptions struct {
+	// Name identifies the worker in Redis (rq:worker:NAME); a random hex
+	// UUID by default.
+	Name string
+	// Burst makes Work return once the queues are empty, instead of
+	// waiting for more jobs.
+	Burst bool
+	// MaxJobs makes Work return after that many jobs; 0 means no limit.
+	MaxJobs int
+	// ResultTTL is the result TTL of jobs that do not set one (RQ's
+	// --results-ttl): DefaultResultTTL by default.
+	ResultTTL time.Duration
+	// WorkerTTL is RQ's --worker-ttl; DefaultWorkerTTL by default.
+	WorkerTTL time.Duration
+	// JobMonitoringInterval is how often a running job's heartbeat is
+	// refreshed; DefaultJobMonitoringInterval by default.
+	JobMonitoringInterval time.Duration
+	// MaintenanceInterval is how often the registries are cleaned;
+	// DefaultMaintenanceInterval by default.
+	MaintenanceInterval time.Duration
+	// Serializer decodes the jobs and encodes their results; JSON by
+	// default. It must be the one the producers use.
+	Serializer Serializer
+	// Tasks is where the jobs' functions are looked up; DefaultTasks by
+	// default.
+	Tasks *TaskRegistry
+	// Logger writes the worker's log; a Logger on standard output and
+	// error by default.
+	Logger *Logger
+	// Now is the clock of what the worker writes to Redis; time.Now by
+	// default.
+	Now func() time.Time
+}
+
+// A Worker takes jobs from its queues, in the order the queues were given,
+// and runs them one at a time, as an RQ worker. It registers itself in
+// Redis, so that rq info (rqlite's or Python's) lists it.
+type Worker struct {
+	name   string
+	queues []string
+	opts   WorkerOptions
+	c      *conn
+	log    *Logger
+
+	stopOnce sync.Once
+	stopping chan struct{} // closed by RequestStop
+
+	mu      sync.Mutex
+	current *running // the job being run, if any
+	done    int      // jobs run so far
+}
+
+// running is the state of the job a worker is running.
+type running struct {
+	id     string
+	cancel context.CancelCauseFunc
+}
+
+// NewWorker returns a worker for the named queues ("default" if none), in
+// priority order: a job of the first queue always goes before a job of the
+// second. opts may be nil.
+func NewWorker(rdb redis.UniversalClient, queues []string, opts *WorkerOptions) (*Worker, error) {
+	if len(queues) == 0 {
+		queues = []string{DefaultQueue}
+	}
+	for _, q := range queues {
+		if err := ValidateQueueName(q); err != nil {
+			return nil, err
+		}
+	}
+	w := &Worker{queues: queues, stopping: make(chan struct{})}
+	if opts != nil {
+		w.opts = *opts
+	}
+	o := &w.opts
+	if o.Name == "" {
+		o.Name = strings.ReplaceAll(uuid.NewString(), "-", "")
+	} else if strings.ContainsFunc(o.Name, func(r rune) bool { return isSpaceOrControl(r) || r == ',' }) {
+		return nil, fmt.Errorf("rqlite: invalid worker name %q", o.Name)
+	}
+	w.name = o.Name
+	if o.ResultTTL == 0 {
+		o.ResultTTL = DefaultResultTTL
+	}
+	if o.WorkerTTL == 0 {
+		o.WorkerTTL = DefaultWorkerTTL
+	}
+	if o.JobMonitoringInterval == 0 {
+		o.JobMonitoringInterval = DefaultJobMonitoringInterval
+	}
+	if o.MaintenanceInterval == 0 {
+		o.MaintenanceInterval = DefaultMaintenanceInterval
+	}
+	if o.Tasks == nil {
+		o.Tasks = DefaultTasks
+	}
+	w.c = newConn(rdb, &QueueOptions{Serializer: o.Serializer, Now: o.Now})
+	w.log = o.Logger
+	if w.log == nil {
+		w.log = &Logger{}
+	}
+	return w, nil
+}
+
+// Name is the worker's name.
+func (w *Worker) Name() string { return w.name }
+
+// Key is the worker's Redis key, rq:worker:NAME.
+func (w *Worker) Key() string { return keys.Worker(w.name) }
+
+// RequestStop asks for a warm shut down: the worker finishes the job it is
+// running, if any, and Work returns. It may be called more than once.
+func (w *Worker) RequestStop() {
+	w.stopOnce.Do(func() { close(w.stopping) })
+}
+
+func (w *Worker) stopRequested() bool {
+	select {
+	case <-w.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// Run is Work with RQ's signal handling: the first SIGINT or SIGTERM asks
+// for a warm shut down (the running job finishes), the second for a cold
+// one (the running job is stopped and marked failed).
+func (w *Worker) Run(ctx context.Context) error {
+	ctx, cold := context.WithCancel(ctx)
+	defer cold()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		warm := false
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sigs:
+				if !warm {
+					warm = true
+					w.log.Infof("Warm shut down requested")
+					w.markShutdownRequested(ctx)
+					w.RequestStop()
+					continue
+				}
+				w.log.Warnf("Cold shut down")
+				cold()
+				return
+			}
+		}
+	}()
+	return w.Work(ctx)
+}
+
+func (w *Worker) markShutdownRequested(ctx context.Context) {
+	w.c.rdb.HSet(ctx, w.Key(), "shutdown_requested_date", wire.FormatTime(w.c.now()))
+}
+
+// Work registers the worker and runs jobs until it is asked to stop, or,
+// in burst mode, until its queues are empty, or until it has run MaxJobs
+// jobs. Cancelling ctx is a cold shut down: the running job's context is
+// cancelled and the job is marked failed. Work deregisters the worker
+// before it returns.
+func (w *Worker) Work(ctx context.Context) (err error) {
+	if err := w.registerBirth(ctx); err != nil {
+		return err
+	}
+	w.log.Infof("Worker %s: started, version %s", w.Key(), Version)
+	stopSub := w.subscribe(ctx)
+	defer func() {
+		stopSub()
+		if derr := w.registerDeath(context.WithoutCancel(ctx)); err == nil {
+			err = derr
+		}
+		w.log.Infof("Unsubscribing from channel %s", keys.PubSub(w.name))
+	}()
+	if err := w.c.rdb.HSet(ctx, w.Key(), "state", "started").Err(); err != nil {
+		return fmt.Errorf("rqlite: worker %s: %w", w.name, err)
+	}
+	w.log.Infof("*** Listening on %s...", w.paintQueues(w.queues))
+
+	var lastMaintenance time.Time
+	suspendedLogged := false
+	for {
+		if now := w.c.now(); lastMaintenance.IsZero() || now.Sub(lastMaintenance) >= w.opts.MaintenanceInterval {
+			w.maintain(ctx)
+			lastMaintenance = now
+		}
+		if w.stopRequested() {
+			w.log.Infof("Worker %s: stopping on request", w.Key())
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		job, err := w.dequeue(ctx)
+		switch {
+		case errors.Is(err, errSuspended):
+			if w.opts.Burst {
+				w.log.Infof("Suspended in burst mode, exiting")
+				w.log.Infof("Note: There could still be unfinished jobs on the queue")
+				return nil
+			}
+			if !suspendedLogged {
+				w.log.Infof("Worker suspended, run `rq resume` to resume")
+				w.c.rdb.HSet(ctx, w.Key(), "state", "suspended")
+				suspendedLogged = true
+			}
+			w.pause(ctx, time.Second)
+			continue
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("rqlite: worker %s: %w", w.name, err)
+		case job == nil:
+			if w.opts.Burst {
+				w.log.Infof("Worker %s: done, quitting", w.Key())
+				return nil
+			}
+			continue
+		}
+		suspendedLogged = false
+		w.perform(ctx, job)
+		w.mu.Lock()
+		w.done++
+		done := w.done
+		w.mu.Unlock()
+		if w.opts.MaxJobs > 0 && done >= w.opts.MaxJobs {
+			w.log.Infof("Worker %s: finished executing %d jobs, quitting", w.Key(), done)
+			return nil
+		}
+	}
+}
+
+// pause waits for d, or less if the worker is asked to stop.
+func (w *Worker) pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-w.stopping:
+	}
+}
+
+func (w *Worker) paintQueues(qs []string) string {
+	painted := make([]string, len(qs))
+	for i, q := range qs {
+		painted[i] = w.log.paint(color.FgGreen, q)
+	}
+	return strings.Join(painted, ", ")
+}
+
+// registerBirth writes the worker hash and adds the worker to the worker
+// sets, as RQ's register_birth.
+func (w *Worker) registerBirth(ctx context.Context) error {
+	key := w.Key()
+	vals, err := w.c.rdb.HMGet(ctx, key, "birth", "death").Result()
+	if err != nil {
+		return fmt.Errorf("rqlite: register worker %s: %w", w.name, err)
+	}
+	if vals[0] != nil && vals[1] == nil {
+		return fmt.Errorf("rqlite: there exists an active worker named %q already", w.name)
+	}
+	host, _ := os.Hostname()
+	now := wire.FormatTime(w.c.now())
+	_, err = w.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.HSet(ctx, key, "birth", now, "last_heartbeat", now, "queues", strings.Join(w.queues, ","),
+			"pid", os.Getpid(), "hostname", host, "ip_address", w.clientAddress(ctx),
+			"version", Version, "python_version", runtime.Version())
+		p.SAdd(ctx, keys.Workers, key)
+		for _, q := range w.queues {
+			p.SAdd(ctx, keys.QueueWorkers(q), key)
+		}
+		p.Expire(ctx, key, w.opts.WorkerTTL+60*time.Second)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rqlite: register worker %s: %w", w.name, err)
+	}
+	return nil
+}
+
+// clientAddress is the address of the worker's Redis connection, as RQ
+// records it, or "unknown" when the server cannot tell.
+func (w *Worker) clientAddress(ctx context.Context) string {
+	info, err := w.c.rdb.Do(ctx, "CLIENT", "INFO").Text()
+	if err != nil {
+		return "unknown"
+	}
+	for _, f := range strings.Fields(info) {
+		if addr, ok := strings.CutPrefix(f, "addr="); ok {
+			return addr
+		}
+	}
+	return "unknown"
+}
+
+// registerDeath removes the worker from the worker sets and leaves its hash
+// to expire, as RQ's register_death.
+func (w *Worker) registerDeath(ctx context.Context) error {
+	key := w.Key()
+	_, err := w.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SRem(ctx, keys.Workers, key)
+		for _, q := range w.queues {
+			p.SRem(ctx, keys.QueueWorkers(q), key)
+		}
+		p.HSet(ctx, key, "death", wire.FormatTime(w.c.now()))
+		p.Expire(ctx, key, 60*time.Second)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rqlite: deregister worker %s: %w", w.name, err)
+	}
+	return nil
+}
+
+// subscribe listens on the worker's command channel (rq:pubsub:NAME) for
+// RQ's commands, and returns the function that stops listening.
+func (w *Worker) subscribe(ctx context.Context) func() {
+	channel := keys.PubSub(w.name)
+	sub := w.c.rdb.Subscribe(ctx, channel)
+	w.log.Infof("Subscribing to channel %s", channel)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for msg := range sub.Channel() {
+			w.command(ctx, msg.Payload)
+		}
+	}()
+	return func() {
+		sub.Close()
+		<-done
+	}
+}
+
+// command runs one command received on the worker's channel.
+func (w *Worker) command(ctx context.Context, payload string) {
+	var cmd struct {
+		Command string `json:"command"`
+		JobID   string `json:"job_id"`
+	}
+	if err := json.Unmarshal([]byte(payload), &cmd); err != nil {
+		w.log.Warnf("Ignoring a command that is not JSON: %q", payload)
+		return
+	}
+	w.mu.Lock()
+	cur := w.current
+	w.mu.Unlock()
+	switch cmd.Command {
+	case "shutdown":
+		w.log.Infof("Received shutdown command, sending SIGINT signal.")
+		w.log.Infof("Warm shut down requested")
+		w.markShutdownRequested(ctx)
+		w.RequestStop()
+	case "kill-horse":
+		w.log.Infof("Received kill horse command.")
+		if cur == nil {
+			w.log.Infof("Worker is not working, kill horse command ignored")
+			return
+		}
+		w.log.Infof("Killing the running job %s", cur.id)
+		cur.cancel(errKilled)
+	case "stop-job":
+		w.log.Debugf("Received command to stop job %s", cmd.JobID)
+		if cur == nil || cur.id != cmd.JobID {
+			w.log.Infof("Not working on job %s, command ignored.", cmd.JobID)
+			return
+		}
+		cur.cancel(errStoppedByUser)
+	default:
+		w.log.Warnf("Ignoring unknown command %q", cmd.Command)
+	}
+}
+
+var (
+	errSuspended     = errors.New("workers are suspended")
+	errJobTimeout    = errors.New("job timeout")
+	errKilled        = errors.New("killed by command")
+	errStoppedByUser = errors.New("stopped by user")
+	errColdShutdown  = errors.New("cold shut down")
+)
+
+// dequeued is a job taken from a queue and marked started.
+type dequeued struct {
+	queue string
+	id    string
+	hash  map[string]string
+}
+
+// dequeue takes the next job: at once if one is waiting, otherwise (unless
+// in burst mode) after blocking on the queues for a while. It returns nil
+// when there is no job.
+func (w *Worker) dequeue(ctx context.Context) (*dequeued, error) {
+	job, err := w.takeJob(ctx, "", "")
+	if job != nil || err != nil || w.opts.Burst {
+		return job, err
+	}
+	// Nothing waiting: block on every queue at once, in priority order, as
+	// RQ's BLPOP. The short timeout lets a stop request be noticed.
+	if err := w.idleHeartbeat(ctx); err != nil {
+		return nil, err
+	}
+	qkeys := make([]string, len(w.queues))
+	for i, q := range w.queues {
+		qkeys[i] = keys.Queue(q)
+	}
+	res, err := w.c.rdb.BLPop(ctx, time.Second, qkeys...).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return w.takeJob(ctx, res[0], res[1])
+}
+
+// takeJob runs the dequeue script; queueKey and id name a job already
+// popped by BLPOP, to be started first.
+func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, error) {
+	now := w.c.now()
+	ks := []string{w.Key(), keys.Suspended}
+	if queueKey != "" {
+		ks = append(ks, queueKey)
+	} else {
+		for _, q := range w.queues {
+			ks = append(ks, keys.Queue(q))
+		}
+	}
+	argv := []any{w.name, wire.FormatTime(now), wire.Epoch(now),
+		int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id}
+	res, err := scripts.Dequeue.Run(ctx, w.c.rdb, ks, argv...).Result()
+	if errors.Is(err, redis.Nil) {
+		if queueKey != "" {
+			return w.takeJob(ctx, "", "") // the popped job was gone: try the others
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := res.(string); ok && s == "suspended" {
+		return nil, errSuspended
+	}
+	items, ok := res.([]any)
+	if !ok || len(items) < 2 {
+		return nil, fmt.Errorf("unexpected reply from the dequeue script: %v", res)
+	}
+	job := &dequeued{queue: items[0].(string), id: items[1].(string), hash: map[string]string{}}
+	for i := 2; i+1 < len(items); i += 2 {
+		job.hash[items[i].(string)] = items[i+1].(string)
+	}
+	return job, nil
+}
+
+// idleHeartbeat tells Redis the worker is alive and waiting.
+func (w *Worker) idleHeartbeat(ctx context.Context) error {
+	_, err := w.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, w.Key(), "state", "idle", "last_heartbeat", wire.FormatTime(w.c.now()))
+		p.Expire(ctx, w.Key(), w.opts.WorkerTTL+60*time.Second)
+		return nil
+	})
+	return err
+}
+
+// maintain cleans the registries of the worker's queues, unless another
+// worker did it recently, as RQ's clean_registries.
+func (w *Worker) maintain(ctx context.Context) {
+	for _, q := range w.queues {
+		ok, err := w.c.rdb.SetNX(ctx, keys.CleaningLock(q), 1, 899*time.Second).Result()
+		if err != nil || !ok {
+			continue
+		}
+		w.log.Infof("Cleaning registries for queue: %s", q)
+		if err := cleanRegistries(ctx, w.c, q); err != nil {
+			w.log.Errorf("Cleaning registries for queue %s: %v", q, err)
+		}
+	}
+}
+
+// outcome is how a job run ended.
+type outcome struct {
+	result any
+	err    error // nil on success
+	status Status
+	exc    string // the exc_info text of a failure
+}
+
+// perform runs a dequeued job and records its outcome.
+func (w *Worker) perform(ctx context.Context, d *dequeued) {
+	job := &Job{ID: d.id, c: w.c}
+	decodeErr := job.decode(d.hash)
+	desc := d.hash["description"]
+	if desc == "" {
+		desc = d.id
+	}
+	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, desc), d.id)
+
+	start := time.Now()
+	var out outcome
+	switch {
+	case decodeErr != nil:
+		out = failure(fmt.Errorf("cannot read job %s: %w", d.id, decodeErr), "")
+	default:
+		out = w.execute(ctx, job)
+	}
+	elapsed := time.Since(start)
+
+	if out.err == nil {
+		w.finishSuccess(ctx, d, job, out.result, elapsed)
+	} else {
+		w.finishFailure(ctx, d, job, out, elapsed)
+	}
+}
+
+// execute calls the job's function with a context that is cancelled at the
+// job's timeout, by a cold shut down, or by a stop command.
+func (w *Worker) execute(ctx context.Context, job *Job) outcome {
+	task, ok := w.opts.Tasks.Lookup(job.FuncName)
+	if !ok {
+		return failure(fmt.Errorf("unknown function %q: no task is registered under that name in this worker", job.FuncName), "")
+	}
+	in, err := task.bind(job.Args, job.Kwargs)
+	if err != nil {
+		return failure(err, "")
+	}
+
+	jobCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	timeout := job.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	if timeout > 0 {
+		var stop context.CancelFunc
+		jobCtx, stop = context.WithTimeoutCause(jobCtx, timeout, errJobTimeout)
+		defer stop()
+	}
+	w.mu.Lock()
+	w.current = &running{id: job.ID, cancel: cancel}
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.current = nil
+		w.mu.Unlock()
+	}()
+
+	type ret struct {
+		v   any
+		err error
+	}
+	done := make(chan ret, 1)
+	go func() {
+		v, err := task.call(jobCtx, in)
+		done <- ret{v, err}
+	}()
+
+	hb := time.NewTicker(w.opts.JobMonitoringInterval)
+	defer hb.Stop()
+	started := time.Now()
+	var grace <-chan time.Time
+	for {
+		select {
+		case r := <-done:
+			if cause := context.Cause(jobCtx); cause != nil && r.err != nil && errors.Is(r.err, jobCtx.Err()) {
+				return w.interrupted(job, cause, timeout)
+			}
+			if r.err != nil {
+				return failure(r.err, job.Description)
+			}
+			return outcome{result: r.v, status: StatusFinished}
+		case <-hb.C:
+			w.heartbeat(ctx, job, time.Since(started), timeout)
+		case <-ctx.Done():
+			cancel(errColdShutdown)
+			ctx = context.WithoutCancel(ctx)
+		case <-jobCtx.Done():
+			// The function should return now that its context is done; if it
+			// ignores the context, the worker stops waiting for it.
+			if grace == nil {
+				grace = time.After(gracePeriod)
+			}
+		case <-grace:
+			w.log.Warnf("Job %s ignored the cancellation of its context; it is left running in the background", job.ID)
+			return w.interrupted(job, context.Cause(jobCtx), timeout)
+		}
+	}
+}
+
+// gracePeriod is how long a job may take to return after its context is
+// cancelled.
+const gracePeriod = 5 * time.Second
+
+// interrupted is the outcome of a job stopped from outside.
+func (w *Worker) interrupted(job *Job, cause error, timeout time.Duration) outcome {
+	switch {
+	case errors.Is(cause, errJobTimeout):
+		return outcome{err: cause, status: StatusFailed,
+			exc: fmt.Sprintf("JobTimeoutException: Task exceeded maximum timeout value (%d seconds)", int64(timeout/time.Second))}
+	case errors.Is(cause, errStoppedByUser):
+		w.log.Warnf("Job stopped by user, moving job to FailedJobRegistry")
+		return outcome{err: cause, status: StatusStopped, exc: "Job stopped by user, work-horse terminated."}
+	case errors.Is(cause, errKilled):
+		return outcome{err: cause, status: StatusFailed, exc: "Work-horse terminated: the job was killed by a kill-horse command."}
+	default:
+		return outcome{err: cause, status: StatusFailed, exc: "Job interrupted by a cold shut down of worker " + w.Key() + "."}
+	}
+}
+
+// failure is the outcome of a job whose function failed; desc names the
+// call in the exc_info text.
+func failure(err error, desc string) outcome {
+	var b strings.Builder
+	if desc != "" {
+		b.WriteString(desc)
+		b.WriteString(" failed:\n")
+	}
+	var p *PanicError
+	if errors.As(err, &p) {
+		fmt.Fprintf(&b, "panic: %v\n\n%s", p.Value, p.Stack)
+	} else {
+		fmt.Fprintf(&b, "Error: %v", err)
+	}
+	return outcome{err: err, status: StatusFailed, exc: strings.TrimRight(b.String(), "\n")}
+}
+
+// heartbeat keeps the running job in the started registry, as RQ's
+// maintain_heartbeats.
+func (w *Worker) heartbeat(ctx context.Context, job *Job, elapsed, timeout time.Duration) {
+	interval := w.opts.JobMonitoringInterval
+	ttl := interval + 60*time.Second
+	if timeout > 0 && timeout-elapsed < interval {
+		ttl = max(timeout-elapsed, 0) + 60*time.Second
+	}
+	now := w.c.now()
+	err := scripts.Heartbeat.Run(ctx, w.c.rdb,
+		[]string{w.Key(), keys.Job(job.ID), keys.Started(job.Origin)},
+		job.ID, wire.FormatTime(now), wire.Epoch(now)+int64(ttl/time.Second), int64(ttl/time.Second),
+		strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64)).Err()
+	if err != nil {
+		w.log.Errorf("Heartbeat of job %s: %v", job.ID, err)
+	}
+}
+
+func (w *Worker) finishSuccess(ctx context.Context, d *dequeued, job *Job, result any, elapsed time.Duration) {
+	ttl := job.ResultTTL
+	if ttl == 0 {
+		ttl = w.opts.ResultTTL
+	}
+	var rv string
+	if result != nil {
+		b, err := w.c.serializer.Marshal(result)
+		if err != nil {
+			b, _ = w.c.serializer.Marshal("Unserializable return value")
+		}
+		rv = base64.StdEncoding.EncodeToString(b)
+	}
+	seconds := ttlSeconds(ttl)
+	w.finish(ctx, d, StatusFinished, seconds, true, ResultSuccessful, "return_value", rv, "successful_job_count", elapsed)
+	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, "Job OK"), d.id)
+	switch {
+	case seconds == 0:
+		w.log.Infof("Result discarded immediately")
+	case seconds < 0:
+		w.log.Infof("Result will never expire, clean up result key manually")
+	default:
+		w.log.Infof("Result is kept for %d seconds", seconds)
+	}
+	w.callback(ctx, job, job.OnSuccess, result, nil)
+}
+
+func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration) {
+	ttl := job.FailureTTL
+	if ttl == 0 {
+		ttl = DefaultFailureTTL
+	}
+	exc := base64.StdEncoding.EncodeToString(wire.Compress([]byte(out.exc)))
+	w.finish(ctx, d, out.status, ttlSeconds(ttl), job.FailureTTL != 0, ResultFailed, "exc_string", exc, "failed_job_count", elapsed)
+	fn := job.FuncName
+	if fn == "" {
+		fn = "?"
+	}
+	w.log.Errorf("[Job %s]: exception raised while executing (%s)\n%s", d.id, fn, out.exc)
+	w.callback(ctx, job, job.OnFailure, nil, out.err)
+}
+
+// ttlSeconds converts a TTL option into the seconds the finish script
+// takes: -1 for Forever, 0 for Discard.
+func ttlSeconds(d time.Duration) int64 {
+	switch d {
+	case Forever:
+		return -1
+	case Discard:
+		return 0
+	}
+	return int64(d / time.Second)
+}
+
+func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int64, streamTTL bool,
+	rtype ResultType, field, value, counter string, elapsed time.Duration) {
+	ctx = context.WithoutCancel(ctx) // the outcome is written even during a cold shut down
+	registry := keys.Finished(d.queue)
+	if status != StatusFinished {
+		registry = keys.Failed(d.queue)
+	}
+	now := w.c.now()
+	err := scripts.Finish.Run(ctx, w.c.rdb,
+		[]string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
+			keys.Dependents(d.id), keys.Dependencies(d.id)},
+		d.id, string(status), wire.FormatTime(now), wire.Epoch(now), ttl, flag(streamTTL),
+		int(rtype), field, value, counter, strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
+		int64((w.opts.WorkerTTL+60*time.Second)/time.Second)).Err()
+	if err != nil {
+		w.log.Errorf("Could not record the outcome of job %s: %v", d.id, err)
+	}
+}
+
+// callback runs a job's on_success or on_failure callback. Its failure is
+// logged and changes nothing of the job's outcome.
+func (w *Worker) callback(ctx context.Context, job *Job, name string, result any, jobErr error) {
+	if name == "" {
+		return
+	}
+	task, ok := w.opts.Tasks.Lookup(name)
+	if !ok {
+		w.log.Errorf("Callback %s of job %s: no task is registered under that name", name, job.ID)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer cancel()
+	if err := task.callback(ctx, job, result, jobErr); err != nil {
+		w.log.Errorf("Callback %s of job %s failed: %v", name, job.ID, err)
+	}
+}

@@ -2,12 +2,13 @@ package rqlitetutorial_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -16,7 +17,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
@@ -36,7 +36,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("ROOT", root)
-			env.Setenv("REDIS_URL", rqtest.URL(t))
+			env.Setenv("REDIS_URL", rqtest.URL(env.T().(testing.TB)))
 			env.Setenv("NO_COLOR", "1")
 			return nil
 		},
@@ -75,9 +75,6 @@ func buildCommands(t *testing.T) string {
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
-	}
-	if runtime.GOOS != "windows" {
-		t.Cleanup(func() {}) // the directory is kept for the life of the process
 	}
 	return buildDir
 }
@@ -127,7 +124,9 @@ func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 		default:
 			s := fmt.Sprint(v)
 			if unzip {
-				b, err := wire.Decompress([]byte(s))
+				r, err := zlib.NewReader(strings.NewReader(s))
+				ts.Check(err)
+				b, err := io.ReadAll(r)
 				ts.Check(err)
 				s = string(b)
 			}
@@ -135,8 +134,13 @@ func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	flatten(reply)
+	_, isMap := reply.(map[any]any)
 	switch strings.ToUpper(args[0]) {
 	case "HGETALL":
+		if isMap {
+			sort.Strings(lines)
+			break
+		}
 		pairs := make([]string, 0, len(lines)/2)
 		for i := 0; i+1 < len(lines); i += 2 {
 			pairs = append(pairs, lines[i]+" "+lines[i+1])

@@ -298,6 +298,7 @@ func convert(v any, t reflect.Type) (reflect.Value, error) {
 		case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice:
 			return reflect.Zero(t), nil
 		}
+		//lint:ignore ST1005 None is the Python value, as the caller wrote it
 		return reflect.Value{}, fmt.Errorf("None cannot be used as %s", t)
 	}
 	rv := reflect.ValueOf(v)

@@ -58,6 +58,7 @@ var (
 	azarEjemplos = &azar{flujo: 40}
 	azarTareas   = &azar{flujo: 39}
 	azarIDs      = &azar{flujo: 3}
+	azarNombres  = &azar{flujo: 4}
 )
 
 func (a *azar) rand() *rand.Rand {
@@ -119,15 +120,35 @@ func Comprobar() error { return config().err }
 // NuevoID devuelve un identificador de trabajo con la forma de un UUID
 // versión 4, como los de RQ. Con TAREAS_SEMILLA sale siempre la misma
 // serie, y así las pruebas pueden comparar la salida de los workers.
-func NuevoID() string {
+func NuevoID() string { return uuid4(azarIDs) }
+
+// NuevoNombre devuelve un nombre de worker como los de RQ: 32 cifras
+// hexadecimales al azar, siempre los mismos con TAREAS_SEMILLA.
+func NuevoNombre() string { return strings.ReplaceAll(uuid4(azarNombres), "-", "") }
+
+func uuid4(a *azar) string {
 	var b [16]byte
-	azarIDs.mu.Lock()
-	r := azarIDs.rand()
+	a.mu.Lock()
+	r := a.rand()
 	for i := range b {
 		b[i] = byte(r.UintN(256))
 	}
-	azarIDs.mu.Unlock()
+	a.mu.Unlock()
 	b[6] = b[6]&0x0f | 0x40 // versión 4
 	b[8] = b[8]&0x3f | 0x80 // variante RFC 4122
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// inicioSimulado es la hora a la que empieza el reloj simulado.
+var inicioSimulado = time.Date(2026, 11, 27, 15, 9, 0, 0, time.Local)
+
+// Reloj es la hora que muestran en su registro los workers de los
+// ejemplos. Sin TAREAS_SEMILLA es la hora de verdad; con ella, un reloj
+// simulado que empieza a las 15:09:00 y avanza con los segundos simulados,
+// para que la salida sea siempre la misma.
+func Reloj() time.Time {
+	if !config().conSemilla {
+		return time.Now()
+	}
+	return inicioSimulado.Add(time.Duration(SegundosSimulados()) * time.Second)
 }

@@ -19,6 +19,8 @@ func init() {
 }
 
 // ErrNoMePuedoLevantar es el fallo que simula la tarea pesada.
+//
+//lint:ignore ST1005 es el mensaje de las notas originales, tal cual
 var ErrNoMePuedoLevantar = errors.New("Hoy no me puedo levantar ♪♫")
 
 // Salida es donde escriben las tareas; por defecto, la salida estándar.

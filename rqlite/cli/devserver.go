@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/spf13/cobra"
+)
+
+// newDevServerCommand returns `rq dev-server`.
+func newDevServerCommand(*globalOptions) *cobra.Command {
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "dev-server",
+		Short: "Run an embedded Redis server for development",
+		Long: `Run an embedded Redis server (miniredis) in this process, for trying rqlite
+without installing Redis or Docker. It implements most of Redis, keeps its data
+in memory only and stops on Ctrl-C. Do not use it in production.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDevServer(cmd.Context(), cmd.OutOrStdout(), addr)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:6379", "address to listen on, host:port")
+	return cmd
+}
+
+// runDevServer serves until ctx is cancelled or the process gets SIGINT or
+// SIGTERM.
+func runDevServer(ctx context.Context, out io.Writer, addr string) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := miniredis.NewMiniRedis()
+	if err := m.StartAddr(addr); err != nil {
+		var opErr *net.OpError
+		if errors.As(err, &opErr) {
+			err = opErr.Err
+		}
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("cannot listen on %s: %v (is another Redis server running? choose another address with --addr)", addr, err)
+		}
+		return fmt.Errorf("cannot listen on %s: %v", addr, err)
+	}
+	defer m.Close()
+
+	fmt.Fprintf(out, "Embedded Redis server listening on %s (development only; data is kept in memory). Press Ctrl-C to stop.\n",
+		redisURL(m.Addr()))
+	<-ctx.Done()
+	m.Close()
+	fmt.Fprintln(out, "Embedded Redis server stopped.")
+	return nil
+}
+
+// redisURL returns the URL of database 0 of a server listening on addr,
+// with a wildcard host replaced by localhost.
+func redisURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "redis://" + addr + "/0"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "redis://" + net.JoinHostPort(host, port) + "/0"
+}

@@ -1,0 +1,105 @@
+// Package cli is the library behind the rq command: a cobra command tree
+// that any program can run, typically after importing the packages that
+// register its tasks, so that workers started by it know those tasks.
+//
+// Each subcommand lives in a file of its own (devserver.go for rq dev-server)
+// and is added to the tree by [New].
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// defaultURL is the Redis URL used when neither --url nor REDIS_URL is
+// given.
+const defaultURL = "redis://localhost:6379/0"
+
+// globalOptions holds the values of the flags shared by all subcommands.
+// To add a subcommand, write newXxxCommand(g *globalOptions) *cobra.Command
+// in a file of its own and add it to the AddCommand call of New; it reads the
+// global flags from g when it runs.
+type globalOptions struct {
+	// url is the Redis URL (-u, --url).
+	url string
+	// config is the path of a YAML queue configuration (-c, --config).
+	config string
+	// serializer names the job serializer (-S, --serializer).
+	serializer string
+}
+
+// New returns the root rq command with all its subcommands. Programs may add
+// commands of their own to it before running it.
+func New() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:           "rq",
+		Short:         "rq: command-line tool of rqlite, a Go port of Python RQ",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	flags := root.PersistentFlags()
+	flags.StringVarP(&g.url, "url", "u", envOr("REDIS_URL", defaultURL),
+		"Redis URL, redis://[:password@]host:port/db; REDIS_URL sets the default")
+	// Help shows the default; keep a password from REDIS_URL out of it.
+	flags.Lookup("url").DefValue = redact(g.url)
+	flags.StringVarP(&g.config, "config", "c", "", "path of a YAML queue configuration file")
+	flags.StringVarP(&g.serializer, "serializer", "S", "json", "job serializer")
+
+	root.AddCommand(
+		newDevServerCommand(g),
+	)
+	return root
+}
+
+// Main runs the rq command with the program's arguments and returns its exit
+// status: 0 on success, 1 after printing the error as one line to stderr.
+func Main() int {
+	return run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+func run(args []string, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		// A failure is reported as one line, never as a stack trace.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "Error: internal error: %s\n", oneLine(fmt.Sprint(r)))
+			status = 1
+		}
+	}()
+	root := New()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		fmt.Fprintf(stderr, "Error: %s\n", oneLine(err.Error()))
+		return 1
+	}
+	return 0
+}
+
+// oneLine puts a message on a single line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// redact hides the password of a URL.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -177,3 +177,20 @@ func (q *Queue) DeleteJob(ctx context.Context, id string) error {
 	}
 	return j.Delete(ctx)
 }
+
+// AllQueues returns the names of the queues that Redis knows of (the set
+// rq:queues, which gets a queue's name with its first job), unsorted, as
+// RQ's Queue.all.
+func AllQueues(ctx context.Context, rdb redis.UniversalClient) ([]string, error) {
+	members, err := rdb.SMembers(ctx, keys.Queues).Result()
+	if err != nil {
+		return nil, fmt.Errorf("rqlite: list queues: %w", err)
+	}
+	names := make([]string, 0, len(members))
+	for _, m := range members {
+		if name, ok := strings.CutPrefix(m, keys.QueuePrefix); ok {
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}

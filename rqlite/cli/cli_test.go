@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -155,7 +156,7 @@ func TestHelp(t *testing.T) {
 func TestGlobalFlags(t *testing.T) {
 	t.Setenv("REDIS_URL", "")
 	flags := New().PersistentFlags()
-	for name, want := range map[string]string{"url": defaultURL, "config": "", "serializer": "json"} {
+	for name, want := range map[string]string{"url": rqlite.DefaultURL, "config": "", "serializer": "json"} {
 		if got := flags.Lookup(name).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", name, got, want)
 		}

@@ -10,16 +10,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-)
 
-// defaultURL is the Redis URL used when neither --url nor REDIS_URL is
-// given.
-const defaultURL = "redis://localhost:6379/0"
+	"github.com/colasrq/rqlite-tutorial/rqlite"
+)
 
 // globalOptions holds the values of the flags shared by all subcommands.
 // To add a subcommand, write newXxxCommand(g *globalOptions) *cobra.Command
@@ -45,10 +42,10 @@ func New() *cobra.Command {
 		SilenceErrors: true,
 	}
 	flags := root.PersistentFlags()
-	flags.StringVarP(&g.url, "url", "u", envOr("REDIS_URL", defaultURL),
+	flags.StringVarP(&g.url, "url", "u", envOr("REDIS_URL", rqlite.DefaultURL),
 		"Redis URL, redis://[:password@]host:port/db; REDIS_URL sets the default")
 	// Help shows the default; keep a password from REDIS_URL out of it.
-	flags.Lookup("url").DefValue = redact(g.url)
+	flags.Lookup("url").DefValue = rqlite.RedactURL(g.url)
 	flags.StringVarP(&g.config, "config", "c", "", "path of a YAML queue configuration file")
 	flags.StringVarP(&g.serializer, "serializer", "S", "json", "job serializer")
 
@@ -72,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 			status = 1
 		}
 	}()
+	rqlite.SilenceRedisLogs() // errors are reported once, as one line
 	root := New()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -86,15 +84,6 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 // oneLine puts a message on a single line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// redact hides the password of a URL.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Redacted()
 }
 
 func envOr(name, fallback string) string {

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite"
+)
+
+// session is what a subcommand works with: the queue configuration and
+// one Redis client per distinct connection, opened on first use.
+type session struct {
+	g       *globalOptions
+	cfg     *rqlite.Config // empty without --config
+	ser     rqlite.Serializer
+	clients map[string]*redis.Client
+}
+
+// open reads the global flags: the configuration file and the serializer.
+// It does not connect yet.
+func (g *globalOptions) open() (*session, error) {
+	s := &session{g: g, cfg: &rqlite.Config{}, clients: map[string]*redis.Client{}}
+	if g.config != "" {
+		cfg, err := rqlite.LoadConfig(g.config)
+		if err != nil {
+			return nil, err
+		}
+		s.cfg = cfg
+	}
+	switch strings.ToLower(g.serializer) {
+	case "json", "rq.serializers.jsonserializer":
+		s.ser = rqlite.JSON
+	default:
+		return nil, fmt.Errorf("unknown serializer %q: use json", g.serializer)
+	}
+	return s, nil
+}
+
+// close closes every client.
+func (s *session) close() {
+	for _, c := range s.clients {
+		c.Close()
+	}
+}
+
+// queueConfig returns the configuration of queue name: its entry in the
+// configuration file, or the default connection.
+func (s *session) queueConfig(name string) rqlite.QueueConfig {
+	if q, ok := s.cfg.Lookup(name); ok {
+		return q
+	}
+	return rqlite.QueueConfig{Name: name}
+}
+
+// client returns the client of queue name's Redis, connecting (and
+// checking that it answers) the first time.
+func (s *session) client(ctx context.Context, name string) (*redis.Client, error) {
+	opts, err := s.queueConfig(name).RedisOptions(s.g.url)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s|%s|%d|%s|%s", opts.Network, opts.Addr, opts.DB, opts.Username, opts.Password)
+	if c, ok := s.clients[key]; ok {
+		return c, nil
+	}
+	c := redis.NewClient(opts)
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("cannot connect to Redis at %s: %v", displayAddr(opts), err)
+	}
+	s.clients[key] = c
+	return c, nil
+}
+
+// displayAddr shows where a client connects, without its password.
+func displayAddr(o *redis.Options) string {
+	scheme := "redis"
+	if o.TLSConfig != nil {
+		scheme = "rediss"
+	}
+	if o.Network == "unix" {
+		return fmt.Sprintf("unix://%s?db=%d", o.Addr, o.DB)
+	}
+	return fmt.Sprintf("%s://%s/%d", scheme, o.Addr, o.DB)
+}
+
+// queue returns the rqlite.Queue called name, on its Redis.
+func (s *session) queue(ctx context.Context, name string) (*rqlite.Queue, error) {
+	if err := rqlite.ValidateQueueName(name); err != nil {
+		return nil, err
+	}
+	c, err := s.client(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	qc := s.queueConfig(name)
+	return rqlite.NewQueue(name, c, &rqlite.QueueOptions{DefaultTimeout: qc.DefaultTimeout, Serializer: s.ser}), nil
+}
+
+// queueNames returns the queues a command is about: those named on the
+// command line; else those of the configuration file, in its order; else
+// every queue known to Redis (rq:queues), sorted.
+func (s *session) queueNames(ctx context.Context, args []string) ([]string, error) {
+	if len(args) > 0 {
+		for _, a := range args {
+			if err := rqlite.ValidateQueueName(a); err != nil {
+				return nil, err
+			}
+		}
+		return args, nil
+	}
+	if len(s.cfg.Queues) > 0 {
+		names := make([]string, len(s.cfg.Queues))
+		for i, q := range s.cfg.Queues {
+			names[i] = q.Name
+		}
+		return names, nil
+	}
+	c, err := s.client(ctx, rqlite.DefaultQueue)
+	if err != nil {
+		return nil, err
+	}
+	names, err := rqlite.AllQueues(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	return names, nil
+}

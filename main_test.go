@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -41,7 +42,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"redis": cmdRedis,
+			"redis":      cmdRedis,
+			"redis-wait": cmdRedisWait,
 		},
 	})
 }
@@ -96,6 +98,35 @@ func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: redis [-zlib] COMMAND ARGS...")
 	}
+	ts.Stdout().Write([]byte(redisReply(ts, unzip, args)))
+}
+
+// cmdRedisWait polls a Redis command until its reply, formatted as by the
+// redis command, is WANT (with the trailing newline left out), and fails
+// the script after 30 seconds.
+//
+//	redis-wait WANT COMMAND ARGS...
+func cmdRedisWait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: redis-wait WANT COMMAND ARGS...")
+	}
+	want := args[0]
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := strings.TrimSuffix(redisReply(ts, false, args[1:]), "\n")
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("timed out waiting for %s to be %q; it is %q", strings.Join(args[1:], " "), want, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// redisReply runs a Redis command on the script's database and formats the
+// reply.
+func redisReply(ts *testscript.TestScript, unzip bool, args []string) string {
 	opts, err := redis.ParseURL(ts.Getenv("REDIS_URL"))
 	ts.Check(err)
 	rdb := redis.NewClient(opts)
@@ -154,5 +185,5 @@ func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 	for _, l := range lines {
 		out.WriteString(l + "\n")
 	}
-	ts.Stdout().Write(out.Bytes())
+	return out.String()
 }

@@ -49,6 +49,9 @@ type Logger struct {
 	Level    LogLevel  // LevelInfo when zero
 	// DateFormat is a Go time layout; "15:04:05" when empty.
 	DateFormat string
+	// FormatTime, if set, formats the time prefix instead of DateFormat
+	// (the rq command uses it for RQ's strftime formats).
+	FormatTime func(time.Time) string
 	// Now is the clock of the time prefix; time.Now when nil. It is only
 	// for display: what the worker writes to Redis uses the worker's clock.
 	Now func() time.Time
@@ -121,7 +124,13 @@ func (l *Logger) log(level LogLevel, format string, args ...any) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(w, "%s %s\n", l.Now().Format(l.DateFormat), msg)
+	var stamp string
+	if l.FormatTime != nil {
+		stamp = l.FormatTime(l.Now())
+	} else {
+		stamp = l.Now().Format(l.DateFormat)
+	}
+	fmt.Fprintf(w, "%s %s\n", stamp, msg)
 }
 
 // Debugf, Infof, Warnf and Errorf write a message at their level.

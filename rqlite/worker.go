@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/fatih/color"
@@ -74,6 +72,9 @@ type WorkerOptions struct {
 	// Now is the clock of what the worker writes to Redis; time.Now by
 	// default.
 	Now func() time.Time
+	// JobDone, if set, is called after each job the worker runs, with the
+	// job's ID and final status; a progress bar, for instance.
+	JobDone func(id string, status Status)
 }
 
 // A Worker takes jobs from its queues, in the order the queues were given,
@@ -171,31 +172,8 @@ func (w *Worker) stopRequested() bool {
 // for a warm shut down (the running job finishes), the second for a cold
 // one (the running job is stopped and marked failed).
 func (w *Worker) Run(ctx context.Context) error {
-	ctx, cold := context.WithCancel(ctx)
-	defer cold()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		warm := false
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sigs:
-				if !warm {
-					warm = true
-					w.log.Infof("Warm shut down requested")
-					w.markShutdownRequested(ctx)
-					w.RequestStop()
-					continue
-				}
-				w.log.Warnf("Cold shut down")
-				cold()
-				return
-			}
-		}
-	}()
+	ctx, stop := handleSignals(ctx, w.log, w.RequestStop, w.markShutdownRequested)
+	defer stop()
 	return w.Work(ctx)
 }
 
@@ -560,6 +538,9 @@ func (w *Worker) perform(ctx context.Context, d *dequeued) {
 	} else {
 		w.finishFailure(ctx, d, job, out, elapsed)
 	}
+	if w.opts.JobDone != nil {
+		w.opts.JobDone(d.id, out.status)
+	}
 }
 
 // execute calls the job's function with a context that is cancelled at the
@@ -780,4 +761,29 @@ func (w *Worker) callback(ctx context.Context, job *Job, name string, result any
 	if err := task.callback(ctx, job, result, jobErr); err != nil {
 		w.log.Errorf("Callback %s of job %s failed: %v", name, job.ID, err)
 	}
+}
+
+// CleanupGhostWorkers gives a TTL to registered workers whose key has none
+// (written by a buggy or old client), so that they eventually disappear, as
+// RQ's command line does before starting a worker.
+func CleanupGhostWorkers(ctx context.Context, rdb redis.UniversalClient) error {
+	members, err := rdb.SMembers(ctx, keys.Workers).Result()
+	if err != nil {
+		return fmt.Errorf("rqlite: list workers: %w", err)
+	}
+	for _, m := range members {
+		if ttl, err := rdb.TTL(ctx, m).Result(); err == nil && ttl == -1 {
+			rdb.Expire(ctx, m, DefaultWorkerTTL)
+		}
+	}
+	return nil
+}
+
+// Suspended reports whether workers are suspended (rq suspend).
+func Suspended(ctx context.Context, rdb redis.UniversalClient) (bool, error) {
+	n, err := rdb.Exists(ctx, keys.Suspended).Result()
+	if err != nil {
+		return false, fmt.Errorf("rqlite: %w", err)
+	}
+	return n == 1, nil
 }

@@ -51,6 +51,10 @@ func New() *cobra.Command {
 
 	root.AddCommand(
 		newDevServerCommand(g),
+		newWorkerCommand(g),
+		newWorkerPoolCommand(g),
+		newSuspendCommand(g),
+		newResumeCommand(g),
 	)
 	return root
 }
@@ -75,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintf(stderr, "Error: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "Error: %s\n", oneLine(strings.TrimPrefix(err.Error(), "rqlite: ")))
 		return 1
 	}
 	return 0

@@ -72,6 +72,25 @@ type EnqueueOptions struct {
 	AllowDependencyFailure bool
 	// Meta is stored with the job, for the caller's own use.
 	Meta map[string]any
+
+	// Retry makes a failed job run again, up to Retry.Max more times.
+	Retry *Retry
+	// OnStopped names a registered task that the worker calls if the job
+	// is stopped (an RQ 2.x option), with the same signature as OnFailure.
+	OnStopped any
+	// At schedules the job: it waits in the scheduled registry until then,
+	// and a scheduler (rq scheduler, or rq worker --with-scheduler) queues
+	// it. The zero time queues it at once. See Queue.EnqueueAt.
+	At time.Time
+}
+
+// Retry is RQ's Retry: how many more times a failed job runs, and how long
+// to wait before each new run. With no Intervals, a failed job is queued
+// again at once; with one, that wait is used every time; with several,
+// they are used in order and the last one repeats.
+type Retry struct {
+	Max       int
+	Intervals []time.Duration
 }
 
 // Call is one job for Queue.EnqueueMany: a function (registered value or
@@ -83,11 +102,23 @@ type Call struct {
 
 var jobIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// Enqueue puts a call of f with args in the queue and returns the job
-// without waiting for it to run. f is a function registered with Register,
-// or the name it was registered under. A Kwargs as the last of args passes
-// keyword arguments, like a Python call f(3, n=4).
-func (q *Queue) Enqueue(ctx context.Context, f any, args ...any) (*Job, error) {
+// EnqueueAt schedules a call of f with args for time t (RQ's enqueue_at):
+// the job waits in the scheduled registry until a scheduler queues it.
+func (q *Queue) EnqueueAt(ctx context.Context, t time.Time, f any, args ...any) (*Job, error) {
+	o := splitKwargs(args)
+	o.At = t
+	return q.EnqueueCall(ctx, f, &o)
+}
+
+// EnqueueIn schedules a call of f with args to be queued after d (RQ's
+// enqueue_in).
+func (q *Queue) EnqueueIn(ctx context.Context, d time.Duration, f any, args ...any) (*Job, error) {
+	return q.EnqueueAt(ctx, q.c.now().Add(d), f, args...)
+}
+
+// splitKwargs makes the options of a call from its arguments, a Kwargs
+// last among them being the keyword arguments.
+func splitKwargs(args []any) EnqueueOptions {
 	var o EnqueueOptions
 	if n := len(args); n > 0 {
 		if kw, ok := args[n-1].(Kwargs); ok {
@@ -95,6 +126,15 @@ func (q *Queue) Enqueue(ctx context.Context, f any, args ...any) (*Job, error) {
 		}
 	}
 	o.Args = args
+	return o
+}
+
+// Enqueue puts a call of f with args in the queue and returns the job
+// without waiting for it to run. f is a function registered with Register,
+// or the name it was registered under. A Kwargs as the last of args passes
+// keyword arguments, like a Python call f(3, n=4).
+func (q *Queue) Enqueue(ctx context.Context, f any, args ...any) (*Job, error) {
+	o := splitKwargs(args)
 	return q.EnqueueCall(ctx, f, &o)
 }
 
@@ -111,11 +151,41 @@ func (q *Queue) EnqueueCall(ctx context.Context, f any, o *EnqueueOptions) (*Job
 	if len(j.job.DependencyIDs) > 0 {
 		return j.job, q.enqueueDependent(ctx, j)
 	}
+	if q.sync && j.at.IsZero() {
+		return q.runSync(ctx, j)
+	}
 	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		q.push(ctx, p, j)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
+	}
+	return j.job, nil
+}
+
+// runSync writes a job and runs it at once, in the caller, as a worker
+// would (RQ's run_sync).
+func (q *Queue) runSync(ctx context.Context, j *prepared) (*Job, error) {
+	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
+		p.HSet(ctx, keys.Job(j.job.ID), append([]any{"status", string(StatusQueued)}, j.fields...)...)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
+	}
+	w := &Worker{name: "sync", queues: []string{q.Name}, c: q.c, sync: true, stopping: make(chan struct{}),
+		log: &Logger{Level: LevelError + 1}}
+	w.opts = WorkerOptions{ResultTTL: DefaultResultTTL, JobMonitoringInterval: DefaultJobMonitoringInterval,
+		WorkerTTL: DefaultWorkerTTL, Tasks: q.tasks}
+	d, err := w.takeJob(ctx, keys.Queue(q.Name), j.job.ID)
+	if err != nil {
+		return nil, fmt.Errorf("rqlite: run %s: %w", j.job.Description, err)
+	}
+	if d != nil {
+		w.perform(ctx, d)
+	}
+	if err := j.job.Refresh(ctx); err != nil {
+		return nil, err
 	}
 	return j.job, nil
 }
@@ -157,6 +227,18 @@ type prepared struct {
 	fields  []any // field, value, ... without status
 	ttl     int64 // seconds; 0 for none
 	atFront bool
+	at      time.Time // when a scheduled job is due; zero if not scheduled
+}
+
+// withoutField returns fields (field, value pairs) without the named one.
+func withoutField(fields []any, name string) []any {
+	out := fields[:0:0]
+	for i := 0; i+1 < len(fields); i += 2 {
+		if fields[i] != name {
+			out = append(out, fields[i], fields[i+1])
+		}
+	}
+	return out
 }
 
 // prepare checks a call and its options and builds the job's hash.
@@ -270,23 +352,65 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 		if o.AllowDependencyFailure {
 			fields = append(fields, "allow_dependency_failures", "1")
 		}
-		if o.AtFront {
-			fields = append(fields, "enqueue_at_front", "1")
-			j.EnqueueAtFront = true
-		}
 	}
-	p := &prepared{job: j, fields: fields, atFront: o.AtFront}
+	if o.AtFront && (len(o.DependsOn) > 0 || !o.At.IsZero()) {
+		// Where the job goes once its dependencies finish or its time comes.
+		fields = append(fields, "enqueue_at_front", "1")
+		j.EnqueueAtFront = true
+	}
+	if o.Retry != nil {
+		if o.Retry.Max < 1 {
+			return nil, fmt.Errorf("rqlite: invalid retry max %d: it must be 1 or more", o.Retry.Max)
+		}
+		intervals := make([]int64, 0, len(o.Retry.Intervals))
+		for _, d := range o.Retry.Intervals {
+			n, err := wholeSeconds("retry interval", d)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("rqlite: invalid retry interval %v: use whole seconds, 0 or more", d)
+			}
+			intervals = append(intervals, n)
+		}
+		if len(intervals) == 0 {
+			intervals = []int64{0} // as RQ's Retry(max=N)
+		}
+		b, _ := json.Marshal(intervals)
+		fields = append(fields, "retries_left", strconv.Itoa(o.Retry.Max), "retry_intervals", string(pythonJSON(b)))
+		j.RetriesLeft, j.RetryIntervals = o.Retry.Max, o.Retry.Intervals
+	}
+	if o.OnStopped != nil {
+		name, err := q.callbackName("on_stopped", o.OnStopped)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, "stopped_callback_name", name)
+		j.OnStopped = name
+	}
+	if !o.At.IsZero() {
+		if len(o.DependsOn) > 0 {
+			return nil, fmt.Errorf("rqlite: a job cannot both be scheduled and depend on other jobs")
+		}
+		j.Status, j.EnqueuedAt = StatusScheduled, time.Time{}
+		fields = withoutField(fields, "enqueued_at")
+	}
+	p := &prepared{job: j, fields: fields, atFront: o.AtFront, at: o.At}
 	if o.TTL > 0 {
 		p.ttl = int64(o.TTL / time.Second)
 	}
 	return p, nil
 }
 
-// push writes a prepared job and queues it, as RQ's enqueue_job.
+// push writes a prepared job and queues it, as RQ's enqueue_job, or
+// schedules it, as RQ's schedule_job.
 func (q *Queue) push(ctx context.Context, p redis.Pipeliner, j *prepared) {
 	id := j.job.ID
 	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
 	args := make([]any, 0, len(j.fields)+2)
+	if !j.at.IsZero() {
+		p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
+		args = append(args, "status", string(StatusScheduled))
+		p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
+		return
+	}
 	args = append(args, "status", string(StatusQueued))
 	args = append(args, j.fields...)
 	p.HSet(ctx, keys.Job(id), args...)

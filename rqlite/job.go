@@ -60,8 +60,14 @@ type Job struct {
 	DependencyIDs   []string
 	OnSuccess       string // name of the task called when the job succeeds
 	OnFailure       string // name of the task called when the job fails
-	EnqueueAtFront  bool   // enqueue at the front once its dependencies finish
+	OnStopped       string // name of the task called when the job is stopped
+	EnqueueAtFront  bool   // enqueue at the front once its dependencies finish or its time comes
 	AllowDepFailure bool   // run even if a dependency fails
+
+	// RetriesLeft is how many more times the job runs if it fails, and
+	// RetryIntervals the waits before those runs (see Retry).
+	RetriesLeft    int
+	RetryIntervals []time.Duration
 
 	c *conn
 }
@@ -235,6 +241,21 @@ func (j *Job) decode(h map[string]string) error {
 		}
 	} else if id := h["dependency_id"]; id != "" {
 		j.DependencyIDs = []string{id}
+	}
+	j.OnStopped = h["stopped_callback_name"]
+	if s := h["retries_left"]; s != "" {
+		if j.RetriesLeft, err = strconv.Atoi(s); err != nil {
+			return fmt.Errorf("field retries_left: %q is not a number", s)
+		}
+	}
+	if s := h["retry_intervals"]; s != "" {
+		var secs []int64
+		if err := json.Unmarshal([]byte(s), &secs); err != nil {
+			return fmt.Errorf("field retry_intervals: %q is not a list of seconds", s)
+		}
+		for _, n := range secs {
+			j.RetryIntervals = append(j.RetryIntervals, time.Duration(n)*time.Second)
+		}
 	}
 	j.EnqueueAtFront = h["enqueue_at_front"] == "1"
 	j.AllowDepFailure = h["allow_dependency_failures"] == "1"

@@ -39,6 +39,7 @@ func NewWorkerPool(rdb redis.UniversalClient, queues []string, n int, opts *Work
 	for i := range n {
 		wo := o
 		wo.Name = ""
+		wo.WithScheduler = o.WithScheduler && i == 0 // one scheduler is enough
 		if base != "" {
 			wo.Name = fmt.Sprintf("%s-%d", base, i+1)
 		}

@@ -29,6 +29,7 @@ type Queue struct {
 	c     *conn
 	tasks *TaskRegistry
 	newID func() string
+	sync  bool // run jobs at once (QueueOptions.Synchronous)
 }
 
 // QueueOptions configure a Queue. The zero value of each field means the
@@ -46,6 +47,11 @@ type QueueOptions struct {
 	Now func() time.Time
 	// NewID makes job IDs, random UUIDs by default; tests fix it.
 	NewID func() string
+	// Synchronous makes Enqueue run each job at once, in the caller, and
+	// return it finished or failed, as RQ's Queue(is_async=False): for
+	// tests and scripts. The job leaves the same state in Redis as if a
+	// worker had run it. Deferred and scheduled jobs still wait.
+	Synchronous bool
 }
 
 // NewQueue returns the queue called name ("" means "default") on the Redis
@@ -63,6 +69,7 @@ func NewQueue(name string, rdb redis.UniversalClient, opts *QueueOptions) *Queue
 		c:              newConn(rdb, opts),
 		tasks:          opts.Tasks,
 		newID:          opts.NewID,
+		sync:           opts.Synchronous,
 	}
 	if q.DefaultTimeout == 0 {
 		q.DefaultTimeout = DefaultTimeout

@@ -113,7 +113,7 @@ func cleanStarted(ctx context.Context, c *conn, q string) ([]string, error) {
 	now := c.now()
 	exc := wire.Compress([]byte("Moved to FailedJobRegistry at " + now.Local().Format("2006-01-02 15:04:05.000000")))
 	return scripts.CleanStarted.Run(ctx, c.rdb, []string{keys.Started(q), keys.Failed(q)},
-		wire.Epoch(now), exc, int64(DefaultFailureTTL/time.Second)).StringSlice()
+		wire.Epoch(now), exc, int64(DefaultFailureTTL/time.Second), wire.FormatTime(now), q).StringSlice()
 }
 
 // cleanRegistries is the maintenance RQ's workers do for each queue: clean

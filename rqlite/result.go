@@ -1,6 +1,8 @@
 package rqlite
 
 import (
+	"errors"
+
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -8,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
@@ -142,4 +146,30 @@ func (c *conn) decodeResult(id string, v map[string]any) (*Result, error) {
 		r.ExcString = string(b)
 	}
 	return r, nil
+}
+
+// WaitResult waits until the job has a result, for at most timeout, and
+// returns it; nil if none came in time. It blocks in Redis (XREAD BLOCK)
+// rather than polling.
+func (j *Job) WaitResult(ctx context.Context, timeout time.Duration) (*Result, error) {
+	if r, err := j.LatestResult(ctx); r != nil || err != nil {
+		return r, err
+	}
+	streams, err := j.c.rdb.XRead(ctx, &redis.XReadArgs{
+		Streams: []string{keys.Results(j.ID), "0-0"},
+		Count:   1,
+		Block:   max(timeout, time.Millisecond),
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rqlite: wait for the result of job %s: %w", j.ID, err)
+	}
+	// Another result may have come meanwhile: return the newest.
+	if r, err := j.LatestResult(ctx); r != nil || err != nil {
+		return r, err
+	}
+	m := streams[0].Messages[0]
+	return j.c.decodeResult(m.ID, m.Values)
 }

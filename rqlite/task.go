@@ -404,15 +404,15 @@ func plural(n int) string {
 var jobType = reflect.TypeFor[*Job]()
 
 // checkCallback reports whether the task can be a job callback: for
-// on_success a func([ctx,] *Job, any) [error], for on_failure a
-// func([ctx,] *Job, error) [error].
+// on_success a func([ctx,] *Job, any) [error], for on_failure and
+// on_stopped a func([ctx,] *Job, error) [error].
 func (t *Task) checkCallback(option string) error {
 	second := reflect.TypeFor[any]()
-	if option == "on_failure" {
+	if option != "on_success" {
 		second = errorType
 	}
 	if len(t.params) != 2 || t.variadic || t.kwargs || t.params[0] != jobType || t.params[1] != second || t.result {
-		return fmt.Errorf("rqlite: %s: task %q (%s) must be a func([context.Context,] *rqlite.Job, %s) [error]", option, t.Name, t.goName, map[bool]string{true: "error", false: "any"}[option == "on_failure"])
+		return fmt.Errorf("rqlite: %s: task %q (%s) must be a func([context.Context,] *rqlite.Job, %s) [error]", option, t.Name, t.goName, map[bool]string{true: "error", false: "any"}[option != "on_success"])
 	}
 	return nil
 }

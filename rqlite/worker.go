@@ -72,6 +72,9 @@ type WorkerOptions struct {
 	// Now is the clock of what the worker writes to Redis; time.Now by
 	// default.
 	Now func() time.Time
+	// WithScheduler runs a Scheduler for the worker's queues while the
+	// worker works (rq worker --with-scheduler).
+	WithScheduler bool
 	// JobDone, if set, is called after each job the worker runs, with the
 	// job's ID and final status; a progress bar, for instance.
 	JobDone func(id string, status Status)
@@ -89,6 +92,8 @@ type Worker struct {
 
 	stopOnce sync.Once
 	stopping chan struct{} // closed by RequestStop
+
+	sync bool // runs jobs for a synchronous queue: no worker hash
 
 	mu      sync.Mutex
 	current *running // the job being run, if any
@@ -203,6 +208,13 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 		return fmt.Errorf("rqlite: worker %s: %w", w.name, err)
 	}
 	w.log.Infof("*** Listening on %s...", w.paintQueues(w.queues))
+	if w.opts.WithScheduler {
+		stop, err := w.startScheduler(ctx)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 
 	var lastMaintenance time.Time
 	suspendedLogged := false
@@ -256,6 +268,25 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 			return nil
 		}
 	}
+}
+
+// startScheduler runs a scheduler for the worker's queues until the
+// returned function is called.
+func (w *Worker) startScheduler(ctx context.Context) (stop func(), err error) {
+	s, err := NewScheduler(w.c.rdb, w.queues, &SchedulerOptions{Logger: w.log, Now: w.c.now})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}, nil
 }
 
 // pause waits for d, or less if the worker is asked to stop.
@@ -455,7 +486,7 @@ func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, e
 		}
 	}
 	argv := []any{w.name, wire.FormatTime(now), wire.Epoch(now),
-		int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id}
+		int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id, flag(w.sync)}
 	res, err := scripts.Dequeue.Run(ctx, w.c.rdb, ks, argv...).Result()
 	if errors.Is(err, redis.Nil) {
 		if queueKey != "" {
@@ -581,7 +612,7 @@ func (w *Worker) execute(ctx context.Context, job *Job) outcome {
 	}
 	done := make(chan ret, 1)
 	go func() {
-		v, err := task.call(jobCtx, in)
+		v, err := task.call(withJob(jobCtx, job), in)
 		done <- ret{v, err}
 	}()
 
@@ -705,13 +736,20 @@ func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out o
 		ttl = DefaultFailureTTL
 	}
 	exc := base64.StdEncoding.EncodeToString(wire.Compress([]byte(out.exc)))
-	w.finish(ctx, d, out.status, ttlSeconds(ttl), job.FailureTTL != 0, ResultFailed, "exc_string", exc, "failed_job_count", elapsed)
+	retried := w.finish(ctx, d, out.status, ttlSeconds(ttl), job.FailureTTL != 0, ResultFailed, "exc_string", exc, "failed_job_count", elapsed)
 	fn := job.FuncName
 	if fn == "" {
 		fn = "?"
 	}
 	w.log.Errorf("[Job %s]: exception raised while executing (%s)\n%s", d.id, fn, out.exc)
-	w.callback(ctx, job, job.OnFailure, nil, out.err)
+	if retried {
+		w.log.Infof("%s: Job %s will be retried (%d retries left after this one)", w.log.paint(color.FgGreen, d.queue), d.id, job.RetriesLeft-1)
+	}
+	if out.status == StatusStopped {
+		w.callback(ctx, job, job.OnStopped, nil, out.err)
+	} else {
+		w.callback(ctx, job, job.OnFailure, nil, out.err)
+	}
 }
 
 // ttlSeconds converts a TTL option into the seconds the finish script
@@ -727,22 +765,24 @@ func ttlSeconds(d time.Duration) int64 {
 }
 
 func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int64, streamTTL bool,
-	rtype ResultType, field, value, counter string, elapsed time.Duration) {
+	rtype ResultType, field, value, counter string, elapsed time.Duration) (retried bool) {
 	ctx = context.WithoutCancel(ctx) // the outcome is written even during a cold shut down
 	registry := keys.Finished(d.queue)
 	if status != StatusFinished {
 		registry = keys.Failed(d.queue)
 	}
 	now := w.c.now()
-	err := scripts.Finish.Run(ctx, w.c.rdb,
+	res, err := scripts.Finish.Run(ctx, w.c.rdb,
 		[]string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
 			keys.Dependents(d.id), keys.Dependencies(d.id)},
 		d.id, string(status), wire.FormatTime(now), wire.Epoch(now), ttl, flag(streamTTL),
 		int(rtype), field, value, counter, strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
-		int64((w.opts.WorkerTTL+60*time.Second)/time.Second)).Err()
+		int64((w.opts.WorkerTTL+60*time.Second)/time.Second), d.queue, flag(w.sync)).Int64Slice()
 	if err != nil {
 		w.log.Errorf("Could not record the outcome of job %s: %v", d.id, err)
+		return false
 	}
+	return len(res) == 2 && res[1] == 1
 }
 
 // callback runs a job's on_success or on_failure callback. Its failure is

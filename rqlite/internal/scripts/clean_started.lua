@@ -1,7 +1,8 @@
 -- Moves abandoned jobs from the started registry to the failed registry, as
 -- RQ 1.13's StartedJobRegistry.cleanup: an entry whose score (its heartbeat
 -- expiry) has passed belongs to a worker that died. The job gets status
--- failed, an exc_info in its hash, and the failure TTL.
+-- failed, an exc_info in its hash, and the failure TTL; or, if it has
+-- retries left, it runs again (see retry).
 --
 -- KEYS[1]  the started registry, rq:wip:Q
 -- KEYS[2]  the failed registry, rq:failed:Q
@@ -9,13 +10,15 @@
 -- ARGV[1]  now, in epoch seconds
 -- ARGV[2]  the zlib'd exc_info text: "Moved to FailedJobRegistry at <time>"
 -- ARGV[3]  the default failure TTL in seconds
+-- ARGV[4]  now, as an RQ timestamp
+-- ARGV[5]  the queue's name
 --
 -- Returns the IDs moved.
 local now = tonumber(ARGV[1])
 local moved = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], 0, now)) do
   local job = 'rq:job:' .. id
-  if redis.call('EXISTS', job) == 1 then
+  if redis.call('EXISTS', job) == 1 and not retry(id, ARGV[5], now, ARGV[4]) then
     local ttl = tonumber(redis.call('HGET', job, 'failure_ttl')) or tonumber(ARGV[3])
     redis.call('HSET', job, 'status', 'failed', 'exc_info', ARGV[2])
     if ttl > 0 then

@@ -13,6 +13,7 @@
 -- ARGV[4]  the job monitoring interval in seconds (30)
 -- ARGV[5]  the default job timeout in seconds, for jobs that have none
 -- ARGV[6]  the ID of a job already popped from KEYS[3] (by BLPOP), or ''
+-- ARGV[7]  '1' to leave the worker hash alone (a job run synchronously)
 --
 -- Returns false when every queue is empty, 'suspended' when workers are
 -- suspended, or {queue name, job ID, job hash as field, value...}.
@@ -28,9 +29,11 @@ local function start(queue_key, id)
   if timeout > 0 and timeout < interval then
     ttl = timeout + 60
   end
-  redis.call('HSET', KEYS[1], 'state', 'busy', 'current_job', id,
-    'current_job_working_time', '0', 'last_heartbeat', ARGV[2])
-  redis.call('EXPIRE', KEYS[1], ttl)
+  if ARGV[7] ~= '1' then
+    redis.call('HSET', KEYS[1], 'state', 'busy', 'current_job', id,
+      'current_job_working_time', '0', 'last_heartbeat', ARGV[2])
+    redis.call('EXPIRE', KEYS[1], ttl)
+  end
   redis.call('ZADD', 'rq:wip:' .. queue, tonumber(ARGV[3]) + ttl, id)
   redis.call('HSET', job, 'last_heartbeat', ARGV[2], 'status', 'started',
     'started_at', ARGV[2], 'worker_name', ARGV[1])

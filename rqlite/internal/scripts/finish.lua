@@ -26,12 +26,38 @@
 -- ARGV[11]  the seconds the job ran, as a decimal
 -- ARGV[12]  the idle worker's key TTL, in seconds
 --
--- Returns the number of dependents enqueued.
+-- ARGV[13]  the queue's name
+-- ARGV[14]  '1' to leave the worker hash alone (a job run synchronously)
+--
+-- A failed job with retries left is run again instead (see retry) and no
+-- outcome is recorded for it, as RQ does.
+--
+-- Returns {dependents enqueued, 1 if the job will be retried else 0}.
 local id, status, now_ts, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ttl = tonumber(ARGV[5])
 
+local function worker_done()
+  if ARGV[14] == '1' then
+    return
+  end
+  redis.call('HDEL', KEYS[3], 'current_job')
+  redis.call('HINCRBY', KEYS[3], ARGV[10], 1)
+  redis.call('HINCRBYFLOAT', KEYS[3], 'total_working_time', ARGV[11])
+  redis.call('HSET', KEYS[3], 'state', 'idle', 'current_job_working_time', '0', 'last_heartbeat', now_ts)
+  redis.call('EXPIRE', KEYS[3], ARGV[12])
+end
+
 redis.call('ZREM', KEYS[2], id)
+if status == 'failed' and redis.call('EXISTS', KEYS[1]) == 1 then
+  if retry(id, ARGV[13], now, now_ts) then
+    worker_done()
+    return {0, 1}
+  end
+end
+local enqueued = 0
 if ttl == 0 then
+  -- Nothing is kept of the job; its dependents go on as if it were kept.
+  enqueued = enqueue_dependents(id, now_ts, id)
   redis.call('DEL', KEYS[1], KEYS[6], KEYS[7])
 elseif redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], 'status', status, 'ended_at', now_ts)
@@ -64,47 +90,8 @@ elseif redis.call('EXISTS', KEYS[1]) == 1 then
   end
 end
 
-redis.call('HDEL', KEYS[3], 'current_job')
-redis.call('HINCRBY', KEYS[3], ARGV[10], 1)
-redis.call('HINCRBYFLOAT', KEYS[3], 'total_working_time', ARGV[11])
-redis.call('HSET', KEYS[3], 'state', 'idle', 'current_job_working_time', '0', 'last_heartbeat', now_ts)
-redis.call('EXPIRE', KEYS[3], ARGV[12])
-
--- Dependents: a deferred job is enqueued once every one of its
--- dependencies has finished (or ended in any way, if it allows failures).
-local enqueued = 0
-for _, dep in ipairs(redis.call('SMEMBERS', KEYS[6])) do
-  local dkey = 'rq:job:' .. dep
-  if redis.call('HGET', dkey, 'status') == 'deferred' then
-    local allow = redis.call('HGET', dkey, 'allow_dependency_failures') == '1'
-    local met = true
-    for _, parent in ipairs(redis.call('SMEMBERS', 'rq:job::' .. dep .. ':dependencies')) do
-      local s = redis.call('HGET', 'rq:job:' .. parent, 'status')
-      if not (s == 'finished' or (allow and (s == 'failed' or s == 'stopped'))) then
-        met = false
-        break
-      end
-    end
-    if met then
-      local origin = redis.call('HGET', dkey, 'origin')
-      local queue = 'rq:queue:' .. origin
-      redis.call('ZREM', 'rq:deferred:' .. origin, dep)
-      redis.call('SADD', 'rq:queues', queue)
-      redis.call('HSET', dkey, 'status', 'queued', 'enqueued_at', now_ts)
-      local jttl = tonumber(redis.call('HGET', dkey, 'ttl'))
-      if jttl and jttl > 0 then
-        redis.call('EXPIRE', dkey, jttl)
-      end
-      if redis.call('HGET', dkey, 'enqueue_at_front') == '1' then
-        redis.call('LPUSH', queue, dep)
-      else
-        redis.call('RPUSH', queue, dep)
-      end
-      enqueued = enqueued + 1
-    end
-  end
+worker_done()
+if ttl ~= 0 then
+  enqueued = enqueue_dependents(id, now_ts, '')
 end
-if enqueued > 0 then
-  redis.call('DEL', KEYS[6])
-end
-return enqueued
+return {enqueued, 0}

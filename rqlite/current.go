@@ -1,0 +1,37 @@
+package rqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+)
+
+type currentJobKey struct{}
+
+// JobFromContext returns the job a task is running for, from the context
+// the worker gives the task (RQ's get_current_job), or nil outside a job.
+func JobFromContext(ctx context.Context) *Job {
+	j, _ := ctx.Value(currentJobKey{}).(*Job)
+	return j
+}
+
+func withJob(ctx context.Context, j *Job) context.Context {
+	return context.WithValue(ctx, currentJobKey{}, j)
+}
+
+// SaveMeta writes the job's Meta to Redis (RQ's job.save_meta), so that
+// others can read, for example, a task's progress while it runs.
+func (j *Job) SaveMeta(ctx context.Context) error {
+	if j.Meta == nil {
+		j.Meta = map[string]any{}
+	}
+	b, err := j.c.serializer.Marshal(j.Meta)
+	if err != nil {
+		return fmt.Errorf("rqlite: the meta of job %s cannot be serialized: %w", j.ID, err)
+	}
+	if err := j.c.rdb.HSet(ctx, keys.Job(j.ID), "meta", b).Err(); err != nil {
+		return fmt.Errorf("rqlite: save meta of job %s: %w", j.ID, err)
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+-- enqueue_dependents(id, now_ts, skip) queues the deferred dependents of
+-- job id whose dependencies have now all finished (or ended in any way, for
+-- a dependent that allows failures), as RQ's enqueue_dependents. A
+-- dependency whose ID is skip counts as done (a canceled parent whose
+-- dependents go on). The dependents set of id is deleted once some were
+-- queued. Returns how many were queued. (This function is prepended to the
+-- scripts that use it.)
+local function enqueue_dependents(id, now_ts, skip)
+  local dependents = 'rq:job:' .. id .. ':dependents'
+  local enqueued = 0
+  for _, dep in ipairs(redis.call('SMEMBERS', dependents)) do
+    local dkey = 'rq:job:' .. dep
+    if redis.call('HGET', dkey, 'status') == 'deferred' then
+      local allow = redis.call('HGET', dkey, 'allow_dependency_failures') == '1'
+      local met = true
+      for _, parent in ipairs(redis.call('SMEMBERS', 'rq:job::' .. dep .. ':dependencies')) do
+        local s = redis.call('HGET', 'rq:job:' .. parent, 'status')
+        if parent ~= skip and not (s == 'finished' or (allow and (s == 'failed' or s == 'stopped'))) then
+          met = false
+          break
+        end
+      end
+      if met then
+        local origin = redis.call('HGET', dkey, 'origin')
+        local queue = 'rq:queue:' .. origin
+        redis.call('ZREM', 'rq:deferred:' .. origin, dep)
+        redis.call('SADD', 'rq:queues', queue)
+        redis.call('HSET', dkey, 'status', 'queued', 'enqueued_at', now_ts)
+        local ttl = tonumber(redis.call('HGET', dkey, 'ttl'))
+        if ttl and ttl > 0 then
+          redis.call('EXPIRE', dkey, ttl)
+        end
+        if redis.call('HGET', dkey, 'enqueue_at_front') == '1' then
+          redis.call('LPUSH', queue, dep)
+        else
+          redis.call('RPUSH', queue, dep)
+        end
+        enqueued = enqueued + 1
+      end
+    end
+  end
+  if enqueued > 0 then
+    redis.call('DEL', dependents)
+  end
+  return enqueued
+end
+

@@ -26,6 +26,10 @@ func (j *Job) SaveMeta(ctx context.Context) error {
 	if j.Meta == nil {
 		j.Meta = map[string]any{}
 	}
+	if j.c.metaSink != nil {
+		j.c.metaSink(j.Meta)
+		return nil
+	}
 	b, err := j.c.serializer.Marshal(j.Meta)
 	if err != nil {
 		return fmt.Errorf("rqlite: the meta of job %s cannot be serialized: %w", j.ID, err)

@@ -78,6 +78,9 @@ type conn struct {
 	rdb        redis.UniversalClient
 	serializer Serializer
 	now        func() time.Time
+	// metaSink, in a work horse, takes the meta a task saves, for the
+	// worker to write (a horse does not talk to Redis).
+	metaSink func(map[string]any)
 }
 
 // FetchJob reads job id from Redis, whatever its queue. It returns an error

@@ -72,6 +72,11 @@ type WorkerOptions struct {
 	// Now is the clock of what the worker writes to Redis; time.Now by
 	// default.
 	Now func() time.Time
+	// Isolated runs each job in a child process (a work horse), as RQ's
+	// forking Worker, so that a job that ignores its timeout, loops for
+	// ever or crashes is killed without taking the worker down. See
+	// ServeHorseIfChild.
+	Isolated bool
 	// WithScheduler runs a Scheduler for the worker's queues while the
 	// worker works (rq worker --with-scheduler).
 	WithScheduler bool
@@ -93,7 +98,8 @@ type Worker struct {
 	stopOnce sync.Once
 	stopping chan struct{} // closed by RequestStop
 
-	sync bool // runs jobs for a synchronous queue: no worker hash
+	sync  bool   // runs jobs for a synchronous queue: no worker hash
+	horse *horse // the work horse of an isolated worker, started ahead of need
 
 	mu      sync.Mutex
 	current *running // the job being run, if any
@@ -192,8 +198,21 @@ func (w *Worker) markShutdownRequested(ctx context.Context) {
 // cancelled and the job is marked failed. Work deregisters the worker
 // before it returns.
 func (w *Worker) Work(ctx context.Context) (err error) {
+	if IsHorse() {
+		serveHorseOnce(w.opts.Tasks) // this process is a horse of an isolated worker
+	}
 	if err := w.registerBirth(ctx); err != nil {
 		return err
+	}
+	if w.opts.Isolated {
+		if _, err := w.takeHorse(); err != nil { // started before the first job
+			return err
+		}
+		defer func() {
+			if w.horse != nil {
+				w.horse.close()
+			}
+		}()
 	}
 	w.log.Infof("Worker %s: started, version %s", w.Key(), Version)
 	stopSub := w.subscribe(ctx)
@@ -606,23 +625,47 @@ func (w *Worker) execute(ctx context.Context, job *Job) outcome {
 		w.mu.Unlock()
 	}()
 
-	type ret struct {
-		v   any
-		err error
+	var (
+		done  <-chan jobReturn
+		kill  func() // stops the job for good; nil in process
+		grace = gracePeriod
+	)
+	if w.opts.Isolated {
+		h, err := w.takeHorse()
+		if err != nil {
+			return failure(err, "")
+		}
+		done = w.runInHorse(ctx, h, job, timeout)
+		kill = func() {
+			h.kill()
+			w.log.Infof("Killed horse pid %d", h.cmd.Process.Pid)
+			w.replaceHorse()
+		}
+		grace = horseGrace
+	} else {
+		ch := make(chan jobReturn, 1)
+		go func() {
+			v, err := task.call(withJob(jobCtx, job), in)
+			ch <- jobReturn{v: v, err: err}
+		}()
+		done = ch
 	}
-	done := make(chan ret, 1)
-	go func() {
-		v, err := task.call(withJob(jobCtx, job), in)
-		done <- ret{v, err}
-	}()
 
 	hb := time.NewTicker(w.opts.JobMonitoringInterval)
 	defer hb.Stop()
 	started := time.Now()
-	var grace <-chan time.Time
+	var graceTimer <-chan time.Time
 	for {
 		select {
 		case r := <-done:
+			switch {
+			case r.died != "":
+				w.log.Warnf("Moving job to FailedJobRegistry (%s)", r.died)
+				w.replaceHorse()
+				return outcome{err: errors.New(r.died), status: StatusFailed, exc: r.died}
+			case r.timedOut:
+				return w.interrupted(job, errJobTimeout, timeout)
+			}
 			if cause := context.Cause(jobCtx); cause != nil && r.err != nil && errors.Is(r.err, jobCtx.Err()) {
 				return w.interrupted(job, cause, timeout)
 			}
@@ -636,16 +679,116 @@ func (w *Worker) execute(ctx context.Context, job *Job) outcome {
 			cancel(errColdShutdown)
 			ctx = context.WithoutCancel(ctx)
 		case <-jobCtx.Done():
+			if kill != nil && !errors.Is(context.Cause(jobCtx), errJobTimeout) {
+				// Stopped from outside: a horse is killed at once.
+				h := w.horse
+				kill()
+				if errors.Is(context.Cause(jobCtx), errKilled) {
+					died := h.diedReason() // RQ's kill-horse is a horse that died
+					return outcome{err: errors.New(died), status: StatusFailed, exc: died}
+				}
+				return w.interrupted(job, context.Cause(jobCtx), timeout)
+			}
 			// The function should return now that its context is done; if it
 			// ignores the context, the worker stops waiting for it.
-			if grace == nil {
-				grace = time.After(gracePeriod)
+			if graceTimer == nil {
+				graceTimer = time.After(grace)
 			}
-		case <-grace:
-			w.log.Warnf("Job %s ignored the cancellation of its context; it is left running in the background", job.ID)
+		case <-graceTimer:
+			if kill != nil {
+				w.log.Warnf("Job %s did not stop at its timeout: killing its work horse", job.ID)
+				kill()
+			} else {
+				w.log.Warnf("Job %s ignored the cancellation of its context; it is left running in the background", job.ID)
+			}
 			return w.interrupted(job, context.Cause(jobCtx), timeout)
 		}
 	}
+}
+
+// jobReturn is what a job's function gave back, or how its horse died.
+type jobReturn struct {
+	v        any
+	err      error
+	timedOut bool   // the horse reports that the job stopped at its timeout
+	died     string // the horse died: RQ's reason text
+}
+
+// replaceHorse starts a new horse in place of one that died or was killed,
+// so that the next job does not wait for it.
+func (w *Worker) replaceHorse() {
+	w.horse = nil
+	if _, err := w.takeHorse(); err != nil {
+		w.log.Errorf("%v", err)
+	}
+}
+
+// takeHorse returns the worker's horse, starting one if needed.
+func (w *Worker) takeHorse() (*horse, error) {
+	if w.horse == nil {
+		h, err := startHorse()
+		if err != nil {
+			return nil, err
+		}
+		w.horse = h
+	}
+	return w.horse, nil
+}
+
+// runInHorse sends a job to the horse and returns the channel of its
+// outcome. Meta that the task saves is written on the way.
+func (w *Worker) runInHorse(ctx context.Context, h *horse, job *Job, timeout time.Duration) <-chan jobReturn {
+	out := make(chan jobReturn, 1)
+	req := horseRequest{ID: job.ID, Func: job.FuncName, Args: job.Args, Kwargs: job.Kwargs, Origin: job.Origin,
+		Description: job.Description, Meta: job.Meta}
+	if req.Args == nil {
+		req.Args = []any{}
+	}
+	if timeout > 0 {
+		req.TimeoutMS = timeout.Milliseconds()
+	}
+	if err := h.req.Encode(&req); err != nil {
+		h.kill()
+		w.horse = nil
+		out <- jobReturn{died: h.diedReason()}
+		return out
+	}
+	go func() {
+		for {
+			select {
+			case m := <-h.replies:
+				switch m.Kind {
+				case "meta":
+					j := &Job{ID: job.ID, Meta: m.Meta, c: w.c}
+					if err := j.SaveMeta(context.WithoutCancel(ctx)); err != nil {
+						w.log.Errorf("%v", err)
+					}
+					continue
+				case "ok":
+					v, err := JSON.Unmarshal(m.Result)
+					out <- jobReturn{v: v, err: err}
+				case "timeout":
+					out <- jobReturn{timedOut: true}
+				case "panic":
+					out <- jobReturn{err: &PanicError{Value: m.Error, Stack: []byte(m.Stack)}}
+				default:
+					out <- jobReturn{err: errors.New(m.Error)}
+				}
+				return
+			case <-h.exited:
+				// Replies read before the exit are still in the channel.
+				select {
+				case m := <-h.replies:
+					h.replies <- m
+					continue
+				default:
+				}
+				out <- jobReturn{died: h.diedReason()}
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // gracePeriod is how long a job may take to return after its context is

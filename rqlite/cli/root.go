@@ -51,6 +51,16 @@ func New() *cobra.Command {
 
 	root.AddCommand(
 		newDevServerCommand(g),
+		newEnqueueCommand(g),
+		newEmptyCommand(g),
+		newRequeueCommand(g),
+		newStatsCommand(g),
+		newInfoCommand(g),
+		newSchedulerCommand(g),
+		newCancelCommand(g),
+		newStopCommand(g),
+		newShutdownCommand(g),
+		newKillHorseCommand(g),
 		newWorkerCommand(g),
 		newWorkerPoolCommand(g),
 		newSuspendCommand(g),
@@ -62,6 +72,9 @@ func New() *cobra.Command {
 // Main runs the rq command with the program's arguments and returns its exit
 // status: 0 on success, 1 after printing the error as one line to stderr.
 func Main() int {
+	// A work horse of an isolated worker (rq worker --isolated) is this
+	// program started again: it runs jobs, not the command line.
+	rqlite.ServeHorseIfChild(nil)
 	return run(os.Args[1:], os.Stdout, os.Stderr)
 }
 

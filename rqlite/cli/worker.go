@@ -28,6 +28,8 @@ type workerFlags struct {
 	verbose      bool
 	loggingLevel string
 	dateFormat   string
+	scheduler    bool
+	isolated     bool
 }
 
 func (f *workerFlags) add(cmd *cobra.Command) {
@@ -41,6 +43,8 @@ func (f *workerFlags) add(cmd *cobra.Command) {
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "show more output (debug messages)")
 	fs.StringVar(&f.loggingLevel, "logging_level", "INFO", "log level: DEBUG, INFO, WARNING or ERROR")
 	fs.StringVar(&f.dateFormat, "date-format", "%H:%M:%S", "strftime format of the time at the start of each log line")
+	fs.BoolVarP(&f.scheduler, "with-scheduler", "s", false, "also queue the scheduled jobs of these queues when their time comes")
+	fs.BoolVar(&f.isolated, "isolated", false, "run each job in a child process that is killed at the timeout (RQ's forking worker)")
 }
 
 // options turns the flags into rqlite.WorkerOptions.
@@ -65,11 +69,13 @@ func (f *workerFlags) options(s *session) (*rqlite.WorkerOptions, error) {
 		return nil, fmt.Errorf("invalid --date-format %q: %v", f.dateFormat, err)
 	}
 	o := &rqlite.WorkerOptions{
-		Name:       f.name,
-		Burst:      f.burst,
-		MaxJobs:    f.maxJobs,
-		Serializer: s.ser,
-		Logger:     &rqlite.Logger{Level: level, FormatTime: format.FormatString},
+		Name:          f.name,
+		Burst:         f.burst,
+		MaxJobs:       f.maxJobs,
+		Serializer:    s.ser,
+		Logger:        &rqlite.Logger{Level: level, FormatTime: format.FormatString},
+		WithScheduler: f.scheduler,
+		Isolated:      f.isolated,
 	}
 	if o.ResultTTL, err = durationFlag("--results-ttl", f.resultsTTL, true); err != nil {
 		return nil, err

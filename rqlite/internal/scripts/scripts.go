@@ -21,6 +21,10 @@ var (
 	heartbeat string
 	//go:embed clean_started.lua
 	cleanStarted string
+	//go:embed retry.lua
+	retry string
+	//go:embed requeue.lua
+	requeue string
 )
 
 var (
@@ -33,10 +37,12 @@ var (
 	// started.
 	Dequeue = redis.NewScript(dequeue)
 	// Finish records the outcome of a job run and enqueues its dependents.
-	Finish = redis.NewScript(finish)
+	Finish = redis.NewScript(retry + dependents + finish)
 	// Heartbeat keeps a running job and its worker alive.
 	Heartbeat = redis.NewScript(heartbeat)
 	// CleanStarted moves abandoned jobs from the started to the failed
 	// registry.
-	CleanStarted = redis.NewScript(cleanStarted)
+	CleanStarted = redis.NewScript(retry + cleanStarted)
+	// Requeue puts failed jobs back in their queues.
+	Requeue = redis.NewScript(requeue)
 )

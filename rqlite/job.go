@@ -161,7 +161,7 @@ func encodeCall(s Serializer, name string, args []any, kwargs map[string]any) ([
 	if kwargs == nil {
 		kwargs = map[string]any{}
 	}
-	b, err := s.Marshal([]any{name, nil, args, kwargs})
+	b, err := s.Marshal(tuple{name, nil, tuple(args), kwargs})
 	if err != nil {
 		return nil, err
 	}

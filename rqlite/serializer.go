@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -117,4 +118,17 @@ func pythonJSON(b []byte) []byte {
 		i++
 	}
 	return out
+}
+
+// SerializerByName returns the serializer called name: "json" or "pickle",
+// or RQ's dotted names for them (rq.serializers.JSONSerializer,
+// rq.serializers.DefaultSerializer), in any case.
+func SerializerByName(name string) (Serializer, error) {
+	switch strings.ToLower(name) {
+	case "json", "rq.serializers.jsonserializer":
+		return JSON, nil
+	case "pickle", "rq.serializers.defaultserializer", "rq.serializers.pickleserializer":
+		return Pickle, nil
+	}
+	return nil, fmt.Errorf("rqlite: unknown serializer %q: use json or pickle", name)
 }

@@ -47,7 +47,7 @@ func New() *cobra.Command {
 	// Help shows the default; keep a password from REDIS_URL out of it.
 	flags.Lookup("url").DefValue = rqlite.RedactURL(g.url)
 	flags.StringVarP(&g.config, "config", "c", "", "path of a YAML queue configuration file")
-	flags.StringVarP(&g.serializer, "serializer", "S", "json", "job serializer")
+	flags.StringVarP(&g.serializer, "serializer", "S", "json", "job serializer: json or pickle (RQ's default), as the other programs that share the queues")
 
 	root.AddCommand(
 		newDevServerCommand(g),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -31,12 +30,11 @@ func (g *globalOptions) open() (*session, error) {
 		}
 		s.cfg = cfg
 	}
-	switch strings.ToLower(g.serializer) {
-	case "json", "rq.serializers.jsonserializer":
-		s.ser = rqlite.JSON
-	default:
-		return nil, fmt.Errorf("unknown serializer %q: use json", g.serializer)
+	ser, err := rqlite.SerializerByName(g.serializer)
+	if err != nil {
+		return nil, err
 	}
+	s.ser = ser
 	return s, nil
 }
 

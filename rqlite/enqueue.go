@@ -86,8 +86,10 @@ type EnqueueOptions struct {
 
 // Retry is RQ's Retry: how many more times a failed job runs, and how long
 // to wait before each new run. With no Intervals, a failed job is queued
-// again at once; with one, that wait is used every time; with several,
-// they are used in order and the last one repeats.
+// again at once; with one, that wait is used every time. With several, RQ
+// picks Intervals[max(len(Intervals)-retriesLeft, 0)]: when there are more
+// retries than intervals, the first one is used until the retries left
+// match the intervals, which then follow in order.
 type Retry struct {
 	Max       int
 	Intervals []time.Duration

@@ -298,3 +298,22 @@ func TestScheduledAndRetryBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestEnqueueExternalFunction(t *testing.T) {
+	b, _ := workerSetup(t)
+	q := b.queue("default")
+	job, err := q.EnqueueCall(b.ctx, rqlite.External("informes.generar"), &rqlite.EnqueueOptions{
+		Args: []any{2026}, Kwargs: map[string]any{"formato": "pdf"}, OnSuccess: rqlite.External("informes.avisar")})
+	must(t, err)
+	h := b.hash(t, job.ID)
+	if h["data"] != `["informes.generar", null, [2026], {"formato": "pdf"}]` || h["description"] != "informes.generar(2026, formato='pdf')" || h["success_callback_name"] != "informes.avisar" {
+		t.Errorf("hash = %v", h)
+	}
+	// The same name as a plain string is refused: it is no task of ours.
+	if _, err := q.Enqueue(b.ctx, "informes.generar", 2026); err == nil || !strings.Contains(err.Error(), `unknown function "informes.generar"`) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := q.Enqueue(b.ctx, rqlite.External("mal nombre")); err == nil {
+		t.Error("an external name with a space was accepted")
+	}
+}

@@ -12,18 +12,6 @@ import (
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
-// requirePythonRQ skips the test, with one line, when Debian's Python RQ is
-// not installed; in CI (CI set) it fails instead, since CI installs it.
-func requirePythonRQ(t *testing.T) {
-	t.Helper()
-	if err := exec.Command("/usr/bin/python3", "-c", "import rq").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Python RQ is required in CI: apt-get install python3-rq")
-		}
-		t.Skip("Python RQ is not installed (apt-get install python3-rq)")
-	}
-}
-
 // python runs a Python 3 program with Debian's RQ, with the database URL
 // in REDIS_URL, and returns its output.
 func python(t *testing.T, url, program string) string {
@@ -41,7 +29,7 @@ func python(t *testing.T, url, program string) string {
 // rqlite worker leaves in Redis: a running worker in rq info, a finished
 // job with its return value, and a failed job with its exc_info.
 func TestPythonReadsWorkerOutcome(t *testing.T) {
-	requirePythonRQ(t)
+	rqtest.PythonRQ(t)
 	rqtest.RequireRealRedis(t)
 	b, r := workerSetup(t)
 	opts := b.rdb.Options()

@@ -19,6 +19,14 @@ import (
 // receives the keyword arguments that no other parameter takes.
 type Kwargs map[string]any
 
+// External names a function that this program does not have, typically a
+// Python function run by Python RQ workers sharing the queue:
+// q.Enqueue(ctx, rqlite.External("informes.generar"), 2026). Its name and
+// arguments are not checked, since only the worker that runs it knows
+// them; a plain string that is not a registered task's name is refused, so
+// that a misspelt name is caught at once.
+type External string
+
 // A Task is a Go function registered under a stable name, so that a worker
 // in another process, or Python RQ, can find it from the name stored in the
 // job. Go cannot serialize a function the way Python imports one by its
@@ -37,6 +45,7 @@ type Task struct {
 	variadic bool           // the last of params is variadic
 	result   bool           // the function returns a value before any error
 	err      bool           // the last result is an error
+	external bool           // an External function: no Go function to check or call
 }
 
 var (
@@ -170,6 +179,11 @@ func (r *TaskRegistry) resolve(f any) (*Task, error) {
 		return nil, fmt.Errorf("rqlite: unknown function %q: no task is registered under that name", f)
 	case *Task:
 		return f, nil
+	case External:
+		if f == "" || strings.ContainsFunc(string(f), isSpaceOrControl) {
+			return nil, fmt.Errorf("rqlite: invalid function name %q", string(f))
+		}
+		return &Task{Name: string(f), external: true}, nil
 	case nil:
 		return nil, errors.New("rqlite: no function given")
 	}
@@ -190,6 +204,9 @@ func (r *TaskRegistry) resolve(f any) (*Task, error) {
 // Python does, and converts each to its parameter's type. It returns the
 // values to call the function with, context excluded.
 func (t *Task) bind(args []any, kwargs map[string]any) ([]reflect.Value, error) {
+	if t.external {
+		return nil, nil
+	}
 	fixed := len(t.params)
 	if t.variadic {
 		fixed--
@@ -407,6 +424,9 @@ var jobType = reflect.TypeFor[*Job]()
 // on_success a func([ctx,] *Job, any) [error], for on_failure and
 // on_stopped a func([ctx,] *Job, error) [error].
 func (t *Task) checkCallback(option string) error {
+	if t.external {
+		return nil // a Python callback, run by a Python worker
+	}
 	second := reflect.TypeFor[any]()
 	if option != "on_success" {
 		second = errorType

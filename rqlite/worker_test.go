@@ -428,6 +428,11 @@ func TestWorkerEnqueuesDependents(t *testing.T) {
 	if ids := b.rdb.ZRange(b.ctx, "rq:deferred:default", 0, -1).Val(); len(ids) != 1 || ids[0] != strict.ID {
 		t.Errorf("deferred registry = %v", ids)
 	}
+	// As RQ, only the dependents that were queued leave the set: c's still
+	// has the one waiting for it to succeed (after a requeue, say).
+	if got := b.rdb.SMembers(b.ctx, "rq:job:"+c.ID+":dependents").Val(); len(got) != 1 || got[0] != strict.ID {
+		t.Errorf("dependents of c = %v, want [%s]", got, strict.ID)
+	}
 }
 
 func TestStartedRegistryCleanupFailsAbandonedJobs(t *testing.T) {

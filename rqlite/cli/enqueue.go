@@ -34,6 +34,7 @@ type enqueueOptions struct {
 	retryEvery  []int
 	scheduleIn  string
 	scheduleAt  string
+	external    bool
 }
 
 // newEnqueueCommand returns `rq enqueue`, RQ 1.13's rq enqueue.
@@ -87,6 +88,7 @@ Examples:
 	f.IntVar(&o.retryMax, "retry-max", 0, "run the job again, up to this many times, if it fails")
 	f.IntSliceVar(&o.retryEvery, "retry-interval", nil, "seconds to wait before a retry (repeatable: one per retry, the last repeats)")
 	f.StringVar(&o.scheduleIn, "schedule-in", "", "schedule the job after this long (such as 30s, 10m, 1h) instead of queueing it now")
+	f.BoolVar(&o.external, "external", false, "FUNCTION is not a task of this program (a Python function, say): enqueue it by name, unchecked")
 	f.StringVar(&o.scheduleAt, "schedule-at", "", "schedule the job at this local time (2006-01-02T15:04:05) instead of queueing it now")
 	return cmd
 }
@@ -173,7 +175,11 @@ func runEnqueue(cmd *cobra.Command, g *globalOptions, o *enqueueOptions, functio
 	if err != nil {
 		return err
 	}
-	job, err := q.EnqueueCall(ctx, function, opts)
+	var f any = function
+	if o.external {
+		f = rqlite.External(function)
+	}
+	job, err := q.EnqueueCall(ctx, f, opts)
 	if err != nil {
 		return err
 	}

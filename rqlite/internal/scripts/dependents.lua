@@ -2,13 +2,15 @@
 -- job id whose dependencies have now all finished (or ended in any way, for
 -- a dependent that allows failures), as RQ's enqueue_dependents. A
 -- dependency whose ID is skip counts as done (a canceled parent whose
--- dependents go on). The dependents set of id is deleted once some were
--- queued. Returns how many were queued. (This function is prepended to the
--- scripts that use it.)
+-- dependents go on). As RQ does, the queued dependents leave the
+-- dependents set of id, which is deleted once all have left. Returns how
+-- many were queued. (This function is prepended to the scripts that use
+-- it.)
 local function enqueue_dependents(id, now_ts, skip)
   local dependents = 'rq:job:' .. id .. ':dependents'
   local enqueued = 0
-  for _, dep in ipairs(redis.call('SMEMBERS', dependents)) do
+  local members = redis.call('SMEMBERS', dependents)
+  for _, dep in ipairs(members) do
     local dkey = 'rq:job:' .. dep
     if redis.call('HGET', dkey, 'status') == 'deferred' then
       local allow = redis.call('HGET', dkey, 'allow_dependency_failures') == '1'
@@ -35,11 +37,12 @@ local function enqueue_dependents(id, now_ts, skip)
         else
           redis.call('RPUSH', queue, dep)
         end
+        redis.call('SREM', dependents, dep)
         enqueued = enqueued + 1
       end
     end
   end
-  if enqueued > 0 then
+  if enqueued > 0 and enqueued == #members then
     redis.call('DEL', dependents)
   end
   return enqueued

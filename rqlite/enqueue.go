@@ -387,6 +387,12 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 		fields = append(fields, "stopped_callback_name", name)
 		j.OnStopped = name
 	}
+	if q.rq2 {
+		if o.OnStopped == nil {
+			fields = append(fields, "stopped_callback_name", "")
+		}
+		fields = append(fields, "group_id", "")
+	}
 	if !o.At.IsZero() {
 		if len(o.DependsOn) > 0 {
 			return nil, fmt.Errorf("rqlite: a job cannot both be scheduled and depend on other jobs")

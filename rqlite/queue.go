@@ -30,6 +30,7 @@ type Queue struct {
 	tasks *TaskRegistry
 	newID func() string
 	sync  bool // run jobs at once (QueueOptions.Synchronous)
+	rq2   bool // RQ 2.x's job fields (QueueOptions.RQ2)
 }
 
 // QueueOptions configure a Queue. The zero value of each field means the
@@ -52,6 +53,9 @@ type QueueOptions struct {
 	// tests and scripts. The job leaves the same state in Redis as if a
 	// worker had run it. Deferred and scheduled jobs still wait.
 	Synchronous bool
+	// RQ2 writes job hashes as RQ 2.x does: always with the fields
+	// stopped_callback_name and group_id. See WorkerOptions.RQ2.
+	RQ2 bool
 }
 
 // NewQueue returns the queue called name ("" means "default") on the Redis
@@ -70,6 +74,7 @@ func NewQueue(name string, rdb redis.UniversalClient, opts *QueueOptions) *Queue
 		tasks:          opts.Tasks,
 		newID:          opts.NewID,
 		sync:           opts.Synchronous,
+		rq2:            opts.RQ2,
 	}
 	if q.DefaultTimeout == 0 {
 		q.DefaultTimeout = DefaultTimeout

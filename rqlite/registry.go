@@ -3,6 +3,7 @@ package rqlite
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -87,6 +88,11 @@ func (r *JobRegistry) JobIDs(ctx context.Context, offset, length int64) ([]strin
 	if err != nil {
 		return nil, fmt.Errorf("rqlite: list %s registry of %s: %w", r.Kind, r.Queue, err)
 	}
+	if r.Kind == Started {
+		for i, id := range ids {
+			ids[i] = startedJobID(id)
+		}
+	}
 	return ids, nil
 }
 
@@ -164,4 +170,17 @@ func cleanWorkers(ctx context.Context, rdb redis.UniversalClient, q string) erro
 		return nil
 	})
 	return err
+}
+
+// executionSuffix matches the ":EXECUTION" that RQ 2.x adds to the job IDs
+// in the started registry.
+var executionSuffix = regexp.MustCompile(`:[0-9a-f]{32}$`)
+
+// startedJobID is the job ID of a started-registry member, in RQ 1.13's
+// layout (the ID) or RQ 2.x's (ID:EXECUTION).
+func startedJobID(member string) string {
+	if loc := executionSuffix.FindStringIndex(member); loc != nil {
+		return member[:loc[0]]
+	}
+	return member
 }

@@ -77,6 +77,11 @@ type WorkerOptions struct {
 	// ever or crashes is killed without taking the worker down. See
 	// ServeHorseIfChild.
 	Isolated bool
+	// RQ2 writes RQ 2.x's layout instead of RQ 1.13's, for a Redis shared
+	// with RQ 2.x: started-registry members ID:EXECUTION, the execution
+	// keys (rq:execution:ID:EXECUTION, rq:executions:ID) and the extra
+	// fields of result entries.
+	RQ2 bool
 	// WithScheduler runs a Scheduler for the worker's queues while the
 	// worker works (rq worker --with-scheduler).
 	WithScheduler bool
@@ -463,6 +468,24 @@ type dequeued struct {
 	queue string
 	id    string
 	hash  map[string]string
+
+	// In RQ 2.x's layout: the execution's ID and start, epoch seconds.
+	execID    string
+	execStart string
+}
+
+// member is the job's member in the started registry.
+func (d *dequeued) member() string {
+	if d.execID != "" {
+		return d.id + ":" + d.execID
+	}
+	return d.id
+}
+
+// epochFloat is a time as RQ 2.x's executions write it: epoch seconds with
+// microseconds.
+func epochFloat(t time.Time) string {
+	return strconv.FormatFloat(float64(t.UnixMicro())/1e6, 'f', 6, 64)
 }
 
 // dequeue takes the next job: at once if one is waiting, otherwise (unless
@@ -504,8 +527,13 @@ func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, e
 			ks = append(ks, keys.Queue(q))
 		}
 	}
+	execID := ""
+	if w.opts.RQ2 {
+		execID = strings.ReplaceAll(uuid.NewString(), "-", "")
+	}
 	argv := []any{w.name, wire.FormatTime(now), wire.Epoch(now),
-		int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id, flag(w.sync)}
+		int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id, flag(w.sync),
+		execID, epochFloat(now)}
 	res, err := scripts.Dequeue.Run(ctx, w.c.rdb, ks, argv...).Result()
 	if errors.Is(err, redis.Nil) {
 		if queueKey != "" {
@@ -523,7 +551,7 @@ func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, e
 	if !ok || len(items) < 2 {
 		return nil, fmt.Errorf("unexpected reply from the dequeue script: %v", res)
 	}
-	job := &dequeued{queue: items[0].(string), id: items[1].(string), hash: map[string]string{}}
+	job := &dequeued{queue: items[0].(string), id: items[1].(string), hash: map[string]string{}, execID: execID, execStart: epochFloat(now)}
 	for i := 2; i+1 < len(items); i += 2 {
 		job.hash[items[i].(string)] = items[i+1].(string)
 	}
@@ -579,7 +607,7 @@ func (w *Worker) perform(ctx context.Context, d *dequeued) {
 	case decodeErr != nil:
 		out = failure(fmt.Errorf("cannot read job %s: %w", d.id, decodeErr), "")
 	default:
-		out = w.execute(ctx, job)
+		out = w.execute(ctx, d, job)
 	}
 	elapsed := time.Since(start)
 
@@ -595,7 +623,7 @@ func (w *Worker) perform(ctx context.Context, d *dequeued) {
 
 // execute calls the job's function with a context that is cancelled at the
 // job's timeout, by a cold shut down, or by a stop command.
-func (w *Worker) execute(ctx context.Context, job *Job) outcome {
+func (w *Worker) execute(ctx context.Context, d *dequeued, job *Job) outcome {
 	task, ok := w.opts.Tasks.Lookup(job.FuncName)
 	if !ok {
 		return failure(fmt.Errorf("unknown function %q: no task is registered under that name in this worker", job.FuncName), "")
@@ -674,7 +702,7 @@ func (w *Worker) execute(ctx context.Context, job *Job) outcome {
 			}
 			return outcome{result: r.v, status: StatusFinished}
 		case <-hb.C:
-			w.heartbeat(ctx, job, time.Since(started), timeout)
+			w.heartbeat(ctx, d, time.Since(started), timeout)
 		case <-ctx.Done():
 			cancel(errColdShutdown)
 			ctx = context.WithoutCancel(ctx)
@@ -830,7 +858,7 @@ func failure(err error, desc string) outcome {
 
 // heartbeat keeps the running job in the started registry, as RQ's
 // maintain_heartbeats.
-func (w *Worker) heartbeat(ctx context.Context, job *Job, elapsed, timeout time.Duration) {
+func (w *Worker) heartbeat(ctx context.Context, d *dequeued, elapsed, timeout time.Duration) {
 	interval := w.opts.JobMonitoringInterval
 	ttl := interval + 60*time.Second
 	if timeout > 0 && timeout-elapsed < interval {
@@ -838,11 +866,11 @@ func (w *Worker) heartbeat(ctx context.Context, job *Job, elapsed, timeout time.
 	}
 	now := w.c.now()
 	err := scripts.Heartbeat.Run(ctx, w.c.rdb,
-		[]string{w.Key(), keys.Job(job.ID), keys.Started(job.Origin)},
-		job.ID, wire.FormatTime(now), wire.Epoch(now)+int64(ttl/time.Second), int64(ttl/time.Second),
-		strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64)).Err()
+		[]string{w.Key(), keys.Job(d.id), keys.Started(d.queue)},
+		d.id, wire.FormatTime(now), wire.Epoch(now)+int64(ttl/time.Second), int64(ttl/time.Second),
+		strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64), d.member(), d.execID, epochFloat(now)).Err()
 	if err != nil {
-		w.log.Errorf("Heartbeat of job %s: %v", job.ID, err)
+		w.log.Errorf("Heartbeat of job %s: %v", d.id, err)
 	}
 }
 
@@ -920,7 +948,8 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int
 			keys.Dependents(d.id), keys.Dependencies(d.id)},
 		d.id, string(status), wire.FormatTime(now), wire.Epoch(now), ttl, flag(streamTTL),
 		int(rtype), field, value, counter, strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
-		int64((w.opts.WorkerTTL+60*time.Second)/time.Second), d.queue, flag(w.sync)).Int64Slice()
+		int64((w.opts.WorkerTTL+60*time.Second)/time.Second), d.queue, flag(w.sync),
+		d.member(), d.execID, d.execStart, epochFloat(now), w.name).Int64Slice()
 	if err != nil {
 		w.log.Errorf("Could not record the outcome of job %s: %v", d.id, err)
 		return false

@@ -29,6 +29,8 @@ type globalOptions struct {
 	config string
 	// serializer names the job serializer (-S, --serializer).
 	serializer string
+	// rq2 selects RQ 2.x's layout (--rq2).
+	rq2 bool
 }
 
 // New returns the root rq command with all its subcommands. Programs may add
@@ -47,6 +49,7 @@ func New() *cobra.Command {
 	// Help shows the default; keep a password from REDIS_URL out of it.
 	flags.Lookup("url").DefValue = rqlite.RedactURL(g.url)
 	flags.StringVarP(&g.config, "config", "c", "", "path of a YAML queue configuration file")
+	flags.BoolVar(&g.rq2, "rq2", false, "write RQ 2.x's layout (execution keys, composite started entries), for a Redis shared with RQ 2.x")
 	flags.StringVarP(&g.serializer, "serializer", "S", "json", "job serializer: json or pickle (RQ's default), as the other programs that share the queues")
 
 	root.AddCommand(

@@ -96,7 +96,7 @@ func (s *session) queue(ctx context.Context, name string) (*rqlite.Queue, error)
 		return nil, err
 	}
 	qc := s.queueConfig(name)
-	return rqlite.NewQueue(name, c, &rqlite.QueueOptions{DefaultTimeout: qc.DefaultTimeout, Serializer: s.ser}), nil
+	return rqlite.NewQueue(name, c, &rqlite.QueueOptions{DefaultTimeout: qc.DefaultTimeout, Serializer: s.ser, RQ2: s.g.rq2}), nil
 }
 
 // queueNames returns the queues a command is about: those named on the

@@ -76,6 +76,7 @@ func (f *workerFlags) options(s *session) (*rqlite.WorkerOptions, error) {
 		Logger:        &rqlite.Logger{Level: level, FormatTime: format.FormatString},
 		WithScheduler: f.scheduler,
 		Isolated:      f.isolated,
+		RQ2:           s.g.rq2,
 	}
 	if o.ResultTTL, err = durationFlag("--results-ttl", f.resultsTTL, true); err != nil {
 		return nil, err

@@ -16,7 +16,12 @@
 -- Returns the IDs moved.
 local now = tonumber(ARGV[1])
 local moved = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], 0, now)) do
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], 0, now)) do
+  -- RQ 2.x's members are ID:EXECUTION; RQ 1.13's are the ID.
+  local id = member
+  if redis.call('EXISTS', 'rq:job:' .. id) == 0 then
+    id = string.match(member, '^(.*):[0-9a-f]+$') or member
+  end
   local job = 'rq:job:' .. id
   if redis.call('EXISTS', job) == 1 and not retry(id, ARGV[5], now, ARGV[4]) then
     local ttl = tonumber(redis.call('HGET', job, 'failure_ttl')) or tonumber(ARGV[3])

@@ -14,6 +14,13 @@
 -- ARGV[5]  the default job timeout in seconds, for jobs that have none
 -- ARGV[6]  the ID of a job already popped from KEYS[3] (by BLPOP), or ''
 -- ARGV[7]  '1' to leave the worker hash alone (a job run synchronously)
+-- ARGV[8]  in RQ 2.x's layout, the new execution's ID (32 hex digits);
+--          '' for RQ 1.13's
+-- ARGV[9]  now, in epoch seconds with microseconds (RQ 2.x's executions)
+--
+-- In RQ 2.x's layout the started registry holds ID:EXECUTION, and the
+-- execution gets its hash rq:execution:ID:EXECUTION and its entry in the
+-- job's rq:executions:ID, as RQ 2.x's prepare_execution writes them.
 --
 -- Returns false when every queue is empty, 'suspended' when workers are
 -- suspended, or {queue name, job ID, job hash as field, value...}.
@@ -34,7 +41,16 @@ local function start(queue_key, id)
       'current_job_working_time', '0', 'last_heartbeat', ARGV[2])
     redis.call('EXPIRE', KEYS[1], ttl)
   end
-  redis.call('ZADD', 'rq:wip:' .. queue, tonumber(ARGV[3]) + ttl, id)
+  local member = id
+  if ARGV[8] ~= '' then
+    member = id .. ':' .. ARGV[8]
+    local execution = 'rq:execution:' .. member
+    redis.call('HSET', execution, 'id', ARGV[8], 'created_at', ARGV[9], 'last_heartbeat', ARGV[9])
+    redis.call('EXPIRE', execution, ttl)
+    redis.call('ZADD', 'rq:executions:' .. id, tonumber(ARGV[3]) + ttl + 60, ARGV[8])
+    redis.call('EXPIRE', 'rq:executions:' .. id, ttl + 60)
+  end
+  redis.call('ZADD', 'rq:wip:' .. queue, tonumber(ARGV[3]) + ttl, member)
   redis.call('HSET', job, 'last_heartbeat', ARGV[2], 'status', 'started',
     'started_at', ARGV[2], 'worker_name', ARGV[1])
   redis.call('PERSIST', job)

@@ -28,6 +28,15 @@
 --
 -- ARGV[13]  the queue's name
 -- ARGV[14]  '1' to leave the worker hash alone (a job run synchronously)
+-- ARGV[15]  the started registry member: the job ID, or ID:EXECUTION
+-- ARGV[16]  in RQ 2.x's layout, the execution's ID; '' for RQ 1.13's
+-- ARGV[17]  when the execution started, epoch seconds with microseconds
+-- ARGV[18]  now, epoch seconds with microseconds
+-- ARGV[19]  the worker's name
+--
+-- In RQ 2.x's layout the result entry also has worker_name, execution_id,
+-- execution_started_at and execution_ended_at, and the execution's keys
+-- are removed.
 --
 -- A failed job with retries left is run again instead (see retry) and no
 -- outcome is recorded for it, as RQ does.
@@ -47,7 +56,11 @@ local function worker_done()
   redis.call('EXPIRE', KEYS[3], ARGV[12])
 end
 
-redis.call('ZREM', KEYS[2], id)
+redis.call('ZREM', KEYS[2], ARGV[15])
+if ARGV[16] ~= '' then
+  redis.call('DEL', 'rq:execution:' .. ARGV[15])
+  redis.call('ZREM', 'rq:executions:' .. id, ARGV[16])
+end
 if status == 'failed' and redis.call('EXISTS', KEYS[1]) == 1 then
   if retry(id, ARGV[13], now, now_ts) then
     worker_done()
@@ -62,8 +75,16 @@ if ttl == 0 then
 elseif redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], 'status', status, 'ended_at', now_ts)
   local fields = {'type', ARGV[7]}
+  if ARGV[16] ~= '' then
+    fields[#fields + 1], fields[#fields + 2] = 'worker_name', ARGV[19]
+  end
   if ARGV[9] ~= '' then
-    fields[3], fields[4] = ARGV[8], ARGV[9]
+    fields[#fields + 1], fields[#fields + 2] = ARGV[8], ARGV[9]
+  end
+  if ARGV[16] ~= '' then
+    fields[#fields + 1], fields[#fields + 2] = 'execution_id', ARGV[16]
+    fields[#fields + 1], fields[#fields + 2] = 'execution_started_at', ARGV[17]
+    fields[#fields + 1], fields[#fields + 2] = 'execution_ended_at', ARGV[18]
   end
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10', '*', unpack(fields))
   if ttl > 0 then

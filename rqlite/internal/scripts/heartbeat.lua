@@ -11,10 +11,21 @@
 -- ARGV[3]  the new started-registry score: now + TTL, in epoch seconds
 -- ARGV[4]  the TTL in seconds
 -- ARGV[5]  the seconds the job has been running, as a decimal
+-- ARGV[6]  the started registry member: the job ID, or ID:EXECUTION in
+--          RQ 2.x's layout
+-- ARGV[7]  in RQ 2.x's layout, the execution's ID; '' otherwise
+-- ARGV[8]  now, in epoch seconds with microseconds
 redis.call('HSET', KEYS[1], 'current_job_working_time', ARGV[5], 'last_heartbeat', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HSET', KEYS[2], 'last_heartbeat', ARGV[2])
 end
-redis.call('ZADD', KEYS[3], 'XX', ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[3], 'XX', ARGV[3], ARGV[6])
+if ARGV[7] ~= '' then
+  local execution = 'rq:execution:' .. ARGV[6]
+  redis.call('HSET', execution, 'last_heartbeat', ARGV[8])
+  redis.call('EXPIRE', execution, ARGV[4])
+  redis.call('ZADD', 'rq:executions:' .. ARGV[1], tonumber(ARGV[3]) + 60, ARGV[7])
+  redis.call('EXPIRE', 'rq:executions:' .. ARGV[1], tonumber(ARGV[4]) + 60)
+end
 return 1

@@ -84,6 +84,29 @@ def fetch(i):
 %s`, map[string]string{"json": "JSONSerializer", "pickle": "DefaultSerializer"}[serializer], program))
 }
 
+// djangoStats runs django-rq's rqstats --json on the default queue.
+func (in *interop) djangoStats() string {
+	in.t.Helper()
+	rqtest.PythonRQ(in.t, "django_rq")
+	dir := in.t.TempDir()
+	settings := fmt.Sprintf(`SECRET_KEY = "x"
+INSTALLED_APPS = ["django_rq"]
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+USE_TZ = False
+RQ_QUEUES = {"default": {"URL": %q}}
+`, in.url)
+	if err := os.WriteFile(filepath.Join(dir, "settings.py"), []byte(settings), 0o644); err != nil {
+		in.t.Fatal(err)
+	}
+	cmd := exec.Command(in.python, "-m", "django", "rqstats", "--json")
+	cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=settings", "PYTHONPATH="+dir)
+	out, err := cmd.Output()
+	if err != nil {
+		in.t.Fatalf("rqstats: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
 // pythonRQ runs Python RQ's command line (rq worker, rq info...).
 func (in *interop) pythonRQ(args ...string) string {
 	in.t.Helper()
@@ -131,6 +154,13 @@ finished 5 deferred 0
 `, ser)
 			if got != want {
 				t.Errorf("Python reads:\n%s\nwant:\n%s", got, want)
+			}
+			// django-rq's rqstats reads the same state.
+			stats := in.djangoStats()
+			for _, part := range []string{`"name": "default", "jobs": 0`, `"finished_jobs": 5, "started_jobs": 0, "deferred_jobs": 0, "failed_jobs": 2`} {
+				if !strings.Contains(stats, part) {
+					t.Errorf("rqstats --json lacks %s:\n%s", part, stats)
+				}
 			}
 			// The failed job ran twice: once, and its one retry.
 			if n := strings.Count(log, "default: tareas.fallar('mal') (fallo)"); n != 2 {

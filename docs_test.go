@@ -1,0 +1,298 @@
+package rqlitetutorial_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/cli"
+)
+
+// The tutorial's promise is that every code and output block of a page
+// comes from a file that the tests build or compare with a real program's
+// output. TestDocsBlocksComeFromCheckedFiles enforces it: a block is either
+// one snippet include (--8<-- "path") of a checked file, or command lines
+// that name existing programs, subcommands and flags.
+
+// codeBlock is a fenced block of a page.
+type codeBlock struct {
+	file string
+	line int
+	body []string
+}
+
+var fence = regexp.MustCompile("^(\\s*)(```|~~~)")
+
+// codeBlocks returns the fenced blocks of a Markdown page. Indented code
+// blocks are returned too, with an empty body line first, so that they
+// fail the check: a page must fence its blocks.
+func codeBlocks(name, text string) (blocks []codeBlock) {
+	sc := bufio.NewScanner(strings.NewReader(text))
+	var cur *codeBlock
+	var marker string
+	prev, prevBlank := "", true
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		m := fence.FindStringSubmatch(line)
+		if cur == nil && m == nil && indentedCode(line, prev, prevBlank) {
+			blocks = append(blocks, codeBlock{file: name, line: n, body: []string{"(indented code block)", line}})
+		}
+		if strings.TrimSpace(line) == "" {
+			prevBlank = true
+		} else {
+			prev, prevBlank = line, false
+		}
+		switch {
+		case cur == nil && m != nil:
+			cur, marker = &codeBlock{file: name, line: n}, m[2]
+		case cur != nil && m != nil && m[2] == marker && strings.TrimSpace(line) == marker:
+			blocks = append(blocks, *cur)
+			cur = nil
+		case cur != nil:
+			cur.body = append(cur.body, strings.TrimSpace(line))
+		}
+	}
+	return blocks
+}
+
+var listItem = regexp.MustCompile(`^\s*([-*+]|\d+\.)\s`)
+
+// indentedCode reports whether line starts an indented code block: four
+// more spaces than the text it follows (an admonition's text is indented
+// by four itself), after a blank line.
+func indentedCode(line, prev string, prevBlank bool) bool {
+	indent := len(line) - len(strings.TrimLeft(line, " "))
+	if strings.TrimSpace(line) == "" || !prevBlank || listItem.MatchString(prev) {
+		return false
+	}
+	prevIndent := len(prev) - len(strings.TrimLeft(prev, " "))
+	if strings.HasPrefix(strings.TrimSpace(prev), "!!!") || strings.HasPrefix(strings.TrimSpace(prev), "???") {
+		prevIndent += 4
+	}
+	return indent >= prevIndent+4 && prevIndent%4 == 0 && !listItem.MatchString(line)
+}
+
+var snippet = regexp.MustCompile(`^--8<-- "([^"]+)"$`)
+
+// checkBlock returns what is wrong with a block, or "".
+func checkBlock(b codeBlock, checked func(path string) string) string {
+	var body []string
+	for _, l := range b.body {
+		if l != "" {
+			body = append(body, l)
+		}
+	}
+	if len(body) == 1 {
+		if m := snippet.FindStringSubmatch(body[0]); m != nil {
+			return checked(m[1])
+		}
+	}
+	for _, l := range body {
+		if snippet.MatchString(l) {
+			return "a snippet include must be alone in its block"
+		}
+		if err := checkCommand(l); err != "" {
+			return err
+		}
+	}
+	return ""
+}
+
+// commandPrefixes are the programs a page may show as a command to run.
+var commandPrefixes = []string{"go run ./", "go test", "go install ./", "docker compose", "docker-compose",
+	"rq ", "mkdocs ", "apt-get install ", "cd ", "systemctl ", "sudo systemctl ", "supervisorctl ",
+	"redis-cli ", "/usr/bin/python3 ", "python3 ", "PYTHONPATH="}
+
+var envAssign = regexp.MustCompile(`^[A-Z_]+=\S*$`)
+
+// checkCommand checks one command line: an existing program, and for rq an
+// existing subcommand with valid flags.
+func checkCommand(line string) string {
+	if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "$ ") {
+		return fmt.Sprintf("%q: write commands without prompts or comments", line)
+	}
+	fields := strings.Fields(line)
+	for len(fields) > 0 && envAssign.MatchString(fields[0]) && !strings.HasPrefix(fields[0], "PYTHONPATH=") {
+		fields = fields[1:] // TAREAS_SEMILLA=7 go run ...
+	}
+	rest := strings.Join(fields, " ")
+	ok := false
+	for _, p := range commandPrefixes {
+		if strings.HasPrefix(rest, p) {
+			ok = true
+		}
+	}
+	if !ok {
+		return fmt.Sprintf("%q is not a command to run: include code and output from a checked file", line)
+	}
+	if dir, found := strings.CutPrefix(rest, "go run ./"); found {
+		dir = strings.Fields(dir)[0]
+		if _, err := os.Stat(dir); err != nil {
+			return fmt.Sprintf("%q: there is no ./%s", line, dir)
+		}
+		if dir == "cmd/rq" {
+			return checkRQ(line, strings.Fields(rest)[3:])
+		}
+	}
+	if strings.HasPrefix(rest, "rq ") {
+		return checkRQ(line, fields[1:])
+	}
+	return ""
+}
+
+// checkRQ checks that rq args names a subcommand and valid flags.
+func checkRQ(line string, args []string) string {
+	var words []string
+	for _, a := range args {
+		if a == "|" || a == "&&" || a == ">" {
+			break
+		}
+		words = append(words, a)
+	}
+	cmd, rest, err := cli.New().Find(words)
+	if err != nil || cmd.Name() == "rq" && len(words) > 0 {
+		return fmt.Sprintf("%q: no such rq subcommand", line)
+	}
+	if err := cmd.ParseFlags(rest); err != nil {
+		return fmt.Sprintf("%q: %v", line, err)
+	}
+	return ""
+}
+
+// checkedFile reports whether a file a page includes is checked: Go source
+// that the build compiles, or a file that a test compares or reads.
+func checkedFile(tests string) func(path string) string {
+	return func(path string) string {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Sprintf("%s does not exist", path)
+		}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			return "" // go build ./... compiles it, go vet checks it
+		}
+		if strings.Contains(tests, path) {
+			return ""
+		}
+		return fmt.Sprintf("%s is not checked by any test (no testscript or test mentions it)", path)
+	}
+}
+
+// testSources is the text of every test file and script, where a checked
+// file is named.
+func testSources(t *testing.T) string {
+	var b strings.Builder
+	for _, pattern := range []string{"testdata/scripts/*.txtar", "*_test.go", "*/*_test.go", "*/*/*_test.go"} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(data)
+		}
+	}
+	return b.String()
+}
+
+func TestDocsBlocksComeFromCheckedFiles(t *testing.T) {
+	pages, _ := filepath.Glob("docs/*.md")
+	if len(pages) == 0 {
+		t.Fatal("no pages in docs/")
+	}
+	checked := checkedFile(testSources(t))
+	for _, page := range pages {
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range codeBlocks(page, string(data)) {
+			if msg := checkBlock(b, checked); msg != "" {
+				t.Errorf("%s:%d: %s", b.file, b.line, msg)
+			}
+		}
+	}
+}
+
+// TestDocsCheckerRefusesPastedBlocks shows that the check above fails on a
+// pasted block, and accepts includes and commands.
+func TestDocsCheckerRefusesPastedBlocks(t *testing.T) {
+	page := "# P\n\n```go\nq.Enqueue(ctx, f, 3)\n```\n\n```text\nHe tardado 34 segundos en total\n```\n\n" +
+		"```\n--8<-- \"demos/01-sync/main.go\"\n```\n\n```\ngo run ./demos/01-sync\nrq worker --burst high default low\n```\n\n" +
+		"```\nrq worker --frobnicate\n```\n\n```\ngo run ./demos/99-nada\n```\n\n```\n--8<-- \"docs/nada.txt\"\n```\n"
+	checked := checkedFile("")
+	var problems []int
+	for _, b := range codeBlocks("p.md", page) {
+		if checkBlock(b, checked) != "" {
+			problems = append(problems, b.line)
+		}
+	}
+	if fmt.Sprint(problems) != "[3 7 20 24 28]" {
+		t.Errorf("blocks refused at lines %v, want [3 7 20 24 28]", problems)
+	}
+}
+
+var (
+	hrefPattern = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
+	idPattern   = regexp.MustCompile(`id="([^"]*)"`)
+)
+
+// TestDocsSiteHasNoBrokenLinks builds the site with mkdocs --strict and
+// checks every internal link and anchor of the result.
+func TestDocsSiteHasNoBrokenLinks(t *testing.T) {
+	if _, err := exec.LookPath("mkdocs"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("mkdocs is required in CI (apt-get install mkdocs mkdocs-material python3-pymdownx)")
+		}
+		t.Skip("mkdocs is not installed (apt-get install mkdocs mkdocs-material python3-pymdownx)")
+	}
+	site := t.TempDir()
+	if out, err := exec.Command("mkdocs", "build", "--strict", "--site-dir", site).CombinedOutput(); err != nil {
+		t.Fatalf("mkdocs build --strict: %v\n%s", err, out)
+	}
+	pages, _ := filepath.Glob(filepath.Join(site, "*.html"))
+	more, _ := filepath.Glob(filepath.Join(site, "*", "index.html"))
+	pages = append(pages, more...)
+	ids := map[string]map[string]bool{}
+	read := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return ""
+		}
+		if ids[path] == nil {
+			ids[path] = map[string]bool{}
+			for _, m := range idPattern.FindAllStringSubmatch(string(data), -1) {
+				ids[path][m[1]] = true
+			}
+		}
+		return string(data)
+	}
+	for _, page := range pages {
+		for _, m := range hrefPattern.FindAllStringSubmatch(read(page), -1) {
+			link := m[1]
+			if link == "" || strings.Contains(link, "://") || strings.HasPrefix(link, "mailto:") || strings.HasPrefix(link, "data:") {
+				continue
+			}
+			target, frag, _ := strings.Cut(link, "#")
+			path := page
+			if target != "" {
+				path = filepath.Join(filepath.Dir(page), target)
+				if strings.HasSuffix(target, "/") || target == "." || target == ".." {
+					path = filepath.Join(path, "index.html")
+				}
+			}
+			if read(path) == "" {
+				if _, err := os.Stat(path); err != nil {
+					t.Errorf("%s: broken link %s", strings.TrimPrefix(page, site), link)
+					continue
+				}
+			}
+			if frag != "" && strings.HasSuffix(path, ".html") && !ids[path][frag] {
+				t.Errorf("%s: link %s: no anchor #%s", strings.TrimPrefix(page, site), link, frag)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -309,5 +310,25 @@ func check(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPythonTareasMirrorsGo checks that python/tareas.py, the module of the
+// Python workers, defines only tasks that the Go package tareas registers
+// under the same name (but for the one that exists only in Python).
+func TestPythonTareasMirrorsGo(t *testing.T) {
+	src, err := os.ReadFile("python/tareas.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs := regexp.MustCompile(`(?m)^def ([a-z][a-z_]*)\(`).FindAllStringSubmatch(string(src), -1)
+	if len(defs) < 3 {
+		t.Fatalf("python/tareas.py defines %d functions", len(defs))
+	}
+	for _, d := range defs {
+		name := "tareas." + d[1]
+		if _, ok := rqlite.DefaultTasks.Lookup(name); !ok && d[1] != "solo_python" {
+			t.Errorf("%s is defined in python/tareas.py but not registered in Go", name)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +46,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"redis":      cmdRedis,
 			"redis-wait": cmdRedisWait,
+			"httpserve":  cmdHTTPServe,
 		},
 	})
 }
@@ -186,4 +189,19 @@ func redisReply(ts *testscript.TestScript, unzip bool, args []string) string {
 		out.WriteString(l + "\n")
 	}
 	return out.String()
+}
+
+// cmdHTTPServe serves a small fixed web page on a free loopback port for
+// the rest of the script, and sets PAGE_URL to its address.
+//
+//	httpserve
+func cmdHTTPServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: httpserve")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<html><body><h1>Colas de trabajos</h1>\n<p>Una cola guarda trabajos que otros harán después.</p></body></html>\n")
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("PAGE_URL", srv.URL+"/")
 }

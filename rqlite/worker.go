@@ -242,6 +242,7 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 
 	var lastMaintenance time.Time
 	suspendedLogged := false
+	outage := backoff{log: w.log}
 	for {
 		if now := w.c.now(); lastMaintenance.IsZero() || now.Sub(lastMaintenance) >= w.opts.MaintenanceInterval {
 			w.maintain(ctx)
@@ -269,10 +270,13 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 			}
 			w.pause(ctx, time.Second)
 			continue
+		case err != nil && ctx.Err() != nil:
+			return nil
+		case isConnErr(err):
+			// Redis went away: wait and try again, as long as it takes.
+			w.pause(ctx, outage.failed(err))
+			continue
 		case err != nil:
-			if ctx.Err() != nil {
-				return nil
-			}
 			return fmt.Errorf("rqlite: worker %s: %w", w.name, err)
 		case job == nil:
 			if w.opts.Burst {
@@ -281,6 +285,7 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 			}
 			continue
 		}
+		outage.ok()
 		suspendedLogged = false
 		w.perform(ctx, job)
 		w.mu.Lock()
@@ -534,7 +539,19 @@ func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, e
 	argv := []any{w.name, wire.FormatTime(now), wire.Epoch(now),
 		int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id, flag(w.sync),
 		execID, epochFloat(now)}
-	res, err := scripts.Dequeue.Run(ctx, w.c.rdb, ks, argv...).Result()
+	var res any
+	run := func() (err error) {
+		res, err = scripts.Dequeue.Run(ctx, w.c.rdb, ks, argv...).Result()
+		return err
+	}
+	var err error
+	if id != "" {
+		// The job has left its queue: it must be marked started, whatever
+		// it takes, or it would be lost.
+		err = w.persist(context.WithoutCancel(ctx), run)
+	} else {
+		err = run()
+	}
 	if errors.Is(err, redis.Nil) {
 		if queueKey != "" {
 			return w.takeJob(ctx, "", "") // the popped job was gone: try the others
@@ -937,19 +954,27 @@ func ttlSeconds(d time.Duration) int64 {
 
 func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int64, streamTTL bool,
 	rtype ResultType, field, value, counter string, elapsed time.Duration) (retried bool) {
-	ctx = context.WithoutCancel(ctx) // the outcome is written even during a cold shut down
+	// The outcome is written even during a cold shut down, and through a
+	// Redis outage of up to five minutes; after that the job stays in the
+	// started registry, and the next cleanup fails it (or retries it).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
 	registry := keys.Finished(d.queue)
 	if status != StatusFinished {
 		registry = keys.Failed(d.queue)
 	}
 	now := w.c.now()
-	res, err := scripts.Finish.Run(ctx, w.c.rdb,
-		[]string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
-			keys.Dependents(d.id), keys.Dependencies(d.id)},
-		d.id, string(status), wire.FormatTime(now), wire.Epoch(now), ttl, flag(streamTTL),
-		int(rtype), field, value, counter, strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
-		int64((w.opts.WorkerTTL+60*time.Second)/time.Second), d.queue, flag(w.sync),
-		d.member(), d.execID, d.execStart, epochFloat(now), w.name).Int64Slice()
+	var res []int64
+	err := w.persist(ctx, func() (err error) {
+		res, err = scripts.Finish.Run(ctx, w.c.rdb,
+			[]string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
+				keys.Dependents(d.id), keys.Dependencies(d.id)},
+			d.id, string(status), wire.FormatTime(now), wire.Epoch(now), ttl, flag(streamTTL),
+			int(rtype), field, value, counter, strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
+			int64((w.opts.WorkerTTL+60*time.Second)/time.Second), d.queue, flag(w.sync),
+			d.member(), d.execID, d.execStart, epochFloat(now), w.name).Int64Slice()
+		return err
+	})
 	if err != nil {
 		w.log.Errorf("Could not record the outcome of job %s: %v", d.id, err)
 		return false

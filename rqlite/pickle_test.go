@@ -111,3 +111,17 @@ print(repr(pickle.loads(zlib.decompress(base64.b64decode(sys.argv[1])))))
 		t.Errorf("Python reads %s, want %s", got, want)
 	}
 }
+
+func TestJSONWritesFloatsAsPython(t *testing.T) {
+	b, err := JSON.Marshal(tuple{"f", nil, tuple{3.0, 1.5, 1e16, float32(2)}, map[string]any{"x": []any{0.0}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `["f", null, [3.0, 1.5, 1e+16, 2.0], {"x": [0.0]}]`; got != want {
+		t.Errorf("JSON = %s, want %s", got, want)
+	}
+	v, err := JSON.Unmarshal([]byte(`[NaN, Infinity, -Infinity, "NaN", 3.0]`))
+	if err != nil || len(v.([]any)) != 5 || v.([]any)[3] != "NaN" || v.([]any)[4] != 3.0 {
+		t.Errorf("Unmarshal of Python's special floats = %#v, %v", v, err)
+	}
+}

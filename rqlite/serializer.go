@@ -36,7 +36,7 @@ func (jsonSerializer) Marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(pythonFloats(v)); err != nil {
 		return nil, err
 	}
 	b := buf.Bytes()
@@ -44,6 +44,7 @@ func (jsonSerializer) Marshal(v any) ([]byte, error) {
 }
 
 func (jsonSerializer) Unmarshal(data []byte) (any, error) {
+	data = pythonSpecialFloats(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -76,6 +77,59 @@ func plainNumbers(v any) any {
 		}
 	}
 	return v
+}
+
+// pythonFloats wraps the floats in v (in lists and maps too) so that they
+// are written as Python writes them: 3.0, not 3; 1e+16; NaN and Infinity.
+// Floats inside other types (struct fields) are written as Go writes them.
+func pythonFloats(v any) any {
+	switch v := v.(type) {
+	case float64:
+		return pyJSONFloat(v)
+	case float32:
+		return pyJSONFloat(float64(v))
+	case tuple:
+		return tuple(pythonFloatList(v))
+	case []any:
+		return pythonFloatList(v)
+	case map[string]any:
+		return pythonFloatMap(v)
+	case Kwargs:
+		return pythonFloatMap(v)
+	}
+	return v
+}
+
+func pythonFloatList(v []any) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = pythonFloats(x)
+	}
+	return out
+}
+
+func pythonFloatMap(v map[string]any) map[string]any {
+	out := make(map[string]any, len(v))
+	for k, x := range v {
+		out[k] = pythonFloats(x)
+	}
+	return out
+}
+
+// pyJSONFloat is a float written as Python's json.dumps writes it.
+type pyJSONFloat float64
+
+func (f pyJSONFloat) MarshalJSON() ([]byte, error) {
+	switch s := pyFloat(float64(f)); s {
+	case "inf":
+		return []byte("Infinity"), nil
+	case "-inf":
+		return []byte("-Infinity"), nil
+	case "nan":
+		return []byte("NaN"), nil
+	default:
+		return []byte(s), nil
+	}
 }
 
 // pythonJSON rewrites compact JSON as Python's json.dumps would write it:
@@ -131,4 +185,42 @@ func SerializerByName(name string) (Serializer, error) {
 		return Pickle, nil
 	}
 	return nil, fmt.Errorf("rqlite: unknown serializer %q: use json or pickle", name)
+}
+
+// pythonSpecialFloats replaces Python's NaN, Infinity and -Infinity, which
+// are not JSON, by null, outside strings, so that a document Python wrote
+// can be read; it returns data itself when it has none.
+func pythonSpecialFloats(data []byte) []byte {
+	if !bytes.Contains(data, []byte("NaN")) && !bytes.Contains(data, []byte("Infinity")) {
+		return data
+	}
+	out := make([]byte, 0, len(data))
+	inString := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case inString:
+			out = append(out, c)
+			if c == '\\' && i+1 < len(data) {
+				i++
+				out = append(out, data[i])
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		case c == '"':
+			inString = true
+		case bytes.HasPrefix(data[i:], []byte("-Infinity")):
+			out, i = append(out, "null"...), i+len("-Infinity")-1
+			continue
+		case bytes.HasPrefix(data[i:], []byte("Infinity")):
+			out, i = append(out, "null"...), i+len("Infinity")-1
+			continue
+		case bytes.HasPrefix(data[i:], []byte("NaN")):
+			out, i = append(out, "null"...), i+len("NaN")-1
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package rqlite
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -36,13 +38,26 @@ type Config struct {
 // QueueConfig is one queue of a Config.
 type QueueConfig struct {
 	Name           string
-	URL            string // redis://, rediss:// or unix:// URL
+	URL            string // redis://, rediss:// or unix:// URL; see ParseConnection
 	Host           string
 	Port           int
 	DB             int
 	Username       string
 	Password       string
 	DefaultTimeout time.Duration // 0: DefaultTimeout
+
+	// SSL connects over TLS (with HOST and PORT); SSLCACerts names a PEM
+	// file of the certificate authorities to trust.
+	SSL        bool
+	SSLCACerts string
+
+	// Sentinels (host:port) and MasterName find the master through Redis
+	// Sentinel, as RQ's SENTINEL and django-rq's SENTINELS settings;
+	// SentinelUsername and SentinelPassword are the Sentinels' own.
+	Sentinels        []string
+	MasterName       string
+	SentinelUsername string
+	SentinelPassword string
 }
 
 // LoadConfig reads a Config from a YAML file.
@@ -101,6 +116,19 @@ func parseQueueConfig(name string, n *yaml.Node) (QueueConfig, error) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, v := n.Content[i].Value, os.ExpandEnv(n.Content[i+1].Value)
+		if strings.ToUpper(key) == "SENTINELS" {
+			if n.Content[i+1].Kind != yaml.SequenceNode {
+				return q, fmt.Errorf("rqlite: queue %q: SENTINELS must be a list such as [localhost:26379, localhost:26380]", name)
+			}
+			for _, s := range n.Content[i+1].Content {
+				addr := os.ExpandEnv(s.Value)
+				if _, _, err := net.SplitHostPort(addr); err != nil {
+					return q, fmt.Errorf("rqlite: queue %q: sentinel %q is not host:port", name, addr)
+				}
+				q.Sentinels = append(q.Sentinels, addr)
+			}
+			continue
+		}
 		bad := func(want string) error {
 			return fmt.Errorf("rqlite: queue %q: %s %q is not %s", name, key, v, want)
 		}
@@ -122,16 +150,31 @@ func parseQueueConfig(name string, n *yaml.Node) (QueueConfig, error) {
 			q.Username = v
 		case "PASSWORD":
 			q.Password = v
+		case "SSL":
+			if q.SSL, err = strconv.ParseBool(strings.ToLower(v)); err != nil {
+				return q, bad("true or false")
+			}
+		case "SSL_CA_CERTS":
+			q.SSLCACerts = v
+		case "MASTER_NAME":
+			q.MasterName = v
+		case "SENTINEL_USERNAME":
+			q.SentinelUsername = v
+		case "SENTINEL_PASSWORD":
+			q.SentinelPassword = v
 		case "DEFAULT_TIMEOUT":
 			if q.DefaultTimeout, err = ParseTimeout(v); err != nil || q.DefaultTimeout == 0 || (q.DefaultTimeout < 0 && q.DefaultTimeout != Forever) {
 				return q, bad("a timeout such as 360 or 1h")
 			}
 		default:
-			return q, fmt.Errorf("rqlite: queue %q: unknown setting %q (use URL, HOST, PORT, DB, USERNAME, PASSWORD or DEFAULT_TIMEOUT)", name, key)
+			return q, fmt.Errorf("rqlite: queue %q: unknown setting %q (use URL, HOST, PORT, DB, USERNAME, PASSWORD, SSL, SSL_CA_CERTS, SENTINELS, MASTER_NAME, SENTINEL_USERNAME, SENTINEL_PASSWORD or DEFAULT_TIMEOUT)", name, key)
 		}
 	}
-	if q.URL != "" && (q.Host != "" || q.Port != 0) {
-		return q, fmt.Errorf("rqlite: queue %q: give either URL or HOST and PORT, not both", name)
+	if q.URL != "" && (q.Host != "" || q.Port != 0 || len(q.Sentinels) > 0) {
+		return q, fmt.Errorf("rqlite: queue %q: give either URL, or HOST and PORT, or SENTINELS, not two of them", name)
+	}
+	if (len(q.Sentinels) > 0) != (q.MasterName != "") {
+		return q, fmt.Errorf("rqlite: queue %q: SENTINELS and MASTER_NAME go together", name)
 	}
 	return q, nil
 }
@@ -146,9 +189,62 @@ func (c *Config) Lookup(name string) (QueueConfig, bool) {
 	return QueueConfig{}, false
 }
 
-// RedisOptions returns the go-redis options for the queue's Redis;
-// defaultURL is used when the queue gives no connection settings.
+// Connection returns where the queue's Redis is; defaultURL is used when
+// the queue gives no connection settings.
+func (q QueueConfig) Connection(defaultURL string) (Connection, error) {
+	var c Connection
+	switch {
+	case len(q.Sentinels) > 0:
+		c.Sentinel = &redis.FailoverOptions{
+			MasterName: q.MasterName, SentinelAddrs: q.Sentinels, DB: q.DB,
+			Username: q.Username, Password: q.Password,
+			SentinelUsername: q.SentinelUsername, SentinelPassword: q.SentinelPassword,
+		}
+		if q.SSL {
+			c.Sentinel.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+	case q.URL != "":
+		conn, err := ParseConnection(q.URL)
+		if err != nil {
+			return c, fmt.Errorf("rqlite: queue %q: %w", q.Name, errors.Unwrap(err))
+		}
+		c = conn
+	case q.Host != "" || q.Port != 0 || q.DB != 0 || q.SSL:
+		opts, err := q.RedisOptions(defaultURL)
+		if err != nil {
+			return c, err
+		}
+		c.Server = opts
+	default:
+		conn, err := ParseConnection(defaultURL)
+		if err != nil {
+			return c, err
+		}
+		c = conn
+	}
+	if c.Server != nil {
+		if q.Username != "" {
+			c.Server.Username = q.Username
+		}
+		if q.Password != "" {
+			c.Server.Password = q.Password
+		}
+	}
+	if q.SSLCACerts != "" {
+		if err := c.trust(q.SSLCACerts); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// RedisOptions returns the go-redis options for the queue's Redis when it
+// is one server (not Sentinel); defaultURL is used when the queue gives no
+// connection settings.
 func (q QueueConfig) RedisOptions(defaultURL string) (*redis.Options, error) {
+	if len(q.Sentinels) > 0 {
+		return nil, fmt.Errorf("rqlite: queue %q is reached through Sentinel: use Connection", q.Name)
+	}
 	var opts *redis.Options
 	switch {
 	case q.URL != "":
@@ -166,12 +262,18 @@ func (q QueueConfig) RedisOptions(defaultURL string) (*redis.Options, error) {
 			port = 6379
 		}
 		opts = &redis.Options{Addr: net.JoinHostPort(host, strconv.Itoa(port)), DB: q.DB}
-	default:
-		o, err := redis.ParseURL(defaultURL)
-		if err != nil {
-			return nil, fmt.Errorf("rqlite: invalid Redis URL %q: %v", RedactURL(defaultURL), err)
+		if q.SSL {
+			opts.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 		}
-		opts = o
+	default:
+		conn, err := ParseConnection(defaultURL)
+		if err != nil {
+			return nil, err
+		}
+		if conn.Server == nil {
+			return nil, fmt.Errorf("rqlite: queue %q is reached through Sentinel: use Connection", q.Name)
+		}
+		opts = conn.Server
 	}
 	if q.Username != "" {
 		opts.Username = q.Username

@@ -13,15 +13,15 @@ import (
 // DefaultURL is the Redis that rqlite uses when no other is given.
 const DefaultURL = "redis://localhost:6379/0"
 
-// Connect opens a client on the Redis at rawURL (redis://, rediss:// or
-// unix://, as go-redis's ParseURL reads them) and checks that it answers.
+// Connect opens a client on the Redis at rawURL (see ParseConnection) and
+// checks that it answers.
 // Its errors never show the URL's password.
 func Connect(ctx context.Context, rawURL string) (*redis.Client, error) {
-	opts, err := redis.ParseURL(rawURL)
+	conn, err := ParseConnection(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("rqlite: invalid Redis URL %q: %s", RedactURL(rawURL), strings.ReplaceAll(err.Error(), rawURL, RedactURL(rawURL)))
+		return nil, err
 	}
-	rdb := redis.NewClient(opts)
+	rdb := conn.NewClient()
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pingCtx).Err(); err != nil {
@@ -45,8 +45,14 @@ func RedactURL(rawURL string) string {
 		u.User = url.UserPassword(u.User.Username(), "***")
 	}
 	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "***")
+	changed := false
+	for _, k := range []string{"password", "sentinel_password"} {
+		if q.Has(k) {
+			q.Set(k, "***")
+			changed = true
+		}
+	}
+	if changed {
 		u.RawQuery = q.Encode()
 	}
 	return strings.Replace(u.String(), "%2A%2A%2A", "***", -1)

@@ -57,33 +57,21 @@ func (s *session) queueConfig(name string) rqlite.QueueConfig {
 // client returns the client of queue name's Redis, connecting (and
 // checking that it answers) the first time.
 func (s *session) client(ctx context.Context, name string) (*redis.Client, error) {
-	opts, err := s.queueConfig(name).RedisOptions(s.g.url)
+	conn, err := s.queueConfig(name).Connection(s.g.url)
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s|%s|%d|%s|%s", opts.Network, opts.Addr, opts.DB, opts.Username, opts.Password)
+	key := conn.Key()
 	if c, ok := s.clients[key]; ok {
 		return c, nil
 	}
-	c := redis.NewClient(opts)
+	c := conn.NewClient()
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("cannot connect to Redis at %s: %v", displayAddr(opts), err)
+		return nil, fmt.Errorf("cannot connect to Redis at %s: %v", conn, err)
 	}
 	s.clients[key] = c
 	return c, nil
-}
-
-// displayAddr shows where a client connects, without its password.
-func displayAddr(o *redis.Options) string {
-	scheme := "redis"
-	if o.TLSConfig != nil {
-		scheme = "rediss"
-	}
-	if o.Network == "unix" {
-		return fmt.Sprintf("unix://%s?db=%d", o.Addr, o.DB)
-	}
-	return fmt.Sprintf("%s://%s/%d", scheme, o.Addr, o.DB)
 }
 
 // queue returns the rqlite.Queue called name, on its Redis.
@@ -128,4 +116,9 @@ func (s *session) queueNames(ctx context.Context, args []string) ([]string, erro
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// displayAddr shows where a client connects, without its password.
+func displayAddr(o *redis.Options) string {
+	return rqlite.Connection{Server: o}.String()
 }

@@ -96,18 +96,24 @@ type queueRow struct {
 // connKwargs is where a queue's Redis is, as django-rq shows it (redis-py's
 // connection_kwargs), never with the password.
 type connKwargs struct {
-	DB       int    `json:"db"`
-	Host     string `json:"host,omitempty"`
-	Path     string `json:"path,omitempty"`
-	Port     int    `json:"port,omitempty"`
-	Username string `json:"username,omitempty"`
+	DB          int      `json:"db"`
+	Host        string   `json:"host,omitempty"`
+	Path        string   `json:"path,omitempty"`
+	Port        int      `json:"port,omitempty"`
+	Username    string   `json:"username,omitempty"`
+	ServiceName string   `json:"service_name,omitempty"` // the Sentinel master's name
+	Sentinels   []string `json:"sentinels,omitempty"`
 }
 
 func (k connKwargs) asMap() map[string]any {
 	m := map[string]any{"db": k.DB}
-	if k.Path != "" {
+	switch {
+	case k.ServiceName != "":
+		m["service_name"] = k.ServiceName
+		m["sentinels"] = k.Sentinels
+	case k.Path != "":
 		m["path"] = k.Path
-	} else {
+	default:
 		m["host"] = k.Host
 		m["port"] = k.Port
 	}
@@ -129,10 +135,16 @@ func gatherStats(ctx context.Context, s *session, names []string) ([]queueRow, e
 		if err != nil {
 			return nil, err
 		}
-		opts, err := s.queueConfig(name).RedisOptions(s.g.url)
+		conn, err := s.queueConfig(name).Connection(s.g.url)
 		if err != nil {
 			return nil, err
 		}
+		if sen := conn.Sentinel; sen != nil {
+			k := connKwargs{DB: sen.DB, Username: sen.Username, ServiceName: sen.MasterName, Sentinels: sen.SentinelAddrs}
+			rows = append(rows, queueRow{index: i, stats: st, conn: k})
+			continue
+		}
+		opts := conn.Server
 		k := connKwargs{DB: opts.DB, Username: opts.Username}
 		if opts.Network == "unix" {
 			k.Path = opts.Addr

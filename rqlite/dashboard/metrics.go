@@ -1,0 +1,144 @@
+package dashboard
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite"
+)
+
+// scrapeTimeout bounds the Redis calls of one scrape.
+const scrapeTimeout = 10 * time.Second
+
+var (
+	jobsDesc = prometheus.NewDesc("rq_jobs",
+		"Jobs of each queue by status: waiting in the queue (queued) or in each of its registries.",
+		[]string{"queue", "status"}, nil)
+	workersDesc = prometheus.NewDesc("rq_workers",
+		"Workers listening on each queue, by state.",
+		[]string{"queue", "state"}, nil)
+	workersTotalDesc = prometheus.NewDesc("rq_workers_total",
+		"Registered workers.",
+		nil, nil)
+	successfulDesc = prometheus.NewDesc("rq_worker_successful_jobs_total",
+		"Jobs each worker has run successfully, as it counts them in Redis.",
+		[]string{"worker", "queues"}, nil)
+	failedDesc = prometheus.NewDesc("rq_worker_failed_jobs_total",
+		"Jobs that failed in each worker, as it counts them in Redis.",
+		[]string{"worker", "queues"}, nil)
+	workingDesc = prometheus.NewDesc("rq_worker_working_seconds_total",
+		"Seconds each worker has spent running jobs.",
+		[]string{"worker", "queues"}, nil)
+)
+
+// A collector reads the metrics from Redis at each scrape.
+type collector struct {
+	rdb    redis.UniversalClient
+	queues []string
+}
+
+// NewCollector returns a Prometheus collector of the queues on rdb (nil
+// queues: every queue Redis knows of), which reads Redis at each scrape:
+//
+//	rq_jobs{queue,status}                       jobs queued and in each registry
+//	rq_workers{queue,state}                     workers of each queue by state
+//	rq_workers_total                            workers
+//	rq_worker_successful_jobs_total{worker,queues}
+//	rq_worker_failed_jobs_total{worker,queues}  each worker's counters
+//	rq_worker_working_seconds_total{worker,queues}
+//
+// The status label takes the values queued, started, deferred, scheduled,
+// finished, failed and canceled. As RQ's counts do, a scrape first cleans
+// the expired entries of the registries. The dashboard serves these
+// metrics at /metrics; register the collector yourself to serve them with
+// a program's own.
+func NewCollector(rdb redis.UniversalClient, queues []string) prometheus.Collector {
+	return &collector{rdb: rdb, queues: slices.Clone(queues)}
+}
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{jobsDesc, workersDesc, workersTotalDesc, successfulDesc, failedDesc, workingDesc} {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	if err := c.collect(ctx, ch); err != nil {
+		ch <- prometheus.NewInvalidMetric(jobsDesc, err)
+	}
+}
+
+func (c *collector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
+	names := c.queues
+	if names == nil {
+		var err error
+		if names, err = rqlite.AllQueues(ctx, c.rdb); err != nil {
+			return err
+		}
+		sort.Strings(names)
+	}
+	shown := map[string]bool{}
+	for _, name := range names {
+		shown[name] = true
+		q := rqlite.NewQueue(name, c.rdb, nil)
+		st, err := q.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		canceled, err := q.Registry(rqlite.Canceled).Count(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range []struct {
+			status string
+			n      int64
+		}{
+			{"queued", st.Jobs}, {"started", st.Started}, {"deferred", st.Deferred}, {"scheduled", st.Scheduled},
+			{"finished", st.Finished}, {"failed", st.Failed}, {"canceled", canceled},
+		} {
+			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(m.n), name, m.status)
+		}
+	}
+
+	workers, err := rqlite.Workers(ctx, c.rdb, "")
+	if err != nil {
+		return err
+	}
+	// Every queue has its idle and busy series, even at zero.
+	byState := map[[2]string]int{}
+	for _, name := range names {
+		byState[[2]string{name, "idle"}] = 0
+		byState[[2]string{name, "busy"}] = 0
+	}
+	total := 0
+	for _, w := range workers {
+		mine := false
+		for _, q := range w.Queues {
+			if shown[q] {
+				byState[[2]string{q, w.State}]++
+				mine = true
+			}
+		}
+		if !mine && c.queues != nil {
+			continue // a worker of other queues
+		}
+		total++
+		queues := strings.Join(w.Queues, ",")
+		ch <- prometheus.MustNewConstMetric(successfulDesc, prometheus.CounterValue, float64(w.SuccessfulJobs), w.Name, queues)
+		ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.CounterValue, float64(w.FailedJobs), w.Name, queues)
+		ch <- prometheus.MustNewConstMetric(workingDesc, prometheus.CounterValue, w.TotalWorkingTime, w.Name, queues)
+	}
+	for k, n := range byState {
+		ch <- prometheus.MustNewConstMetric(workersDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+	}
+	ch <- prometheus.MustNewConstMetric(workersTotalDesc, prometheus.GaugeValue, float64(total))
+	return nil
+}

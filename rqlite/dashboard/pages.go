@@ -1,0 +1,398 @@
+package dashboard
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+)
+
+// queueNames returns the queues shown: those of the options, or every queue
+// Redis knows of, sorted.
+func (h *handler) queueNames(ctx context.Context) ([]string, error) {
+	if h.opts.Queues != nil {
+		return h.opts.Queues, nil
+	}
+	names, err := rqlite.AllQueues(ctx, h.rdb)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// queueCounts are a queue's statistics and the size of its canceled
+// registry, which QueueStats leaves out.
+type queueCounts struct {
+	rqlite.QueueStats
+	Canceled int64
+}
+
+// count returns the number of jobs in one of the lists of the queue.
+func (c queueCounts) count(list string) int64 {
+	switch list {
+	case "queued":
+		return c.Jobs
+	case "started":
+		return c.Started
+	case "deferred":
+		return c.Deferred
+	case "scheduled":
+		return c.Scheduled
+	case "finished":
+		return c.Finished
+	case "failed":
+		return c.Failed
+	case "canceled":
+		return c.Canceled
+	}
+	return 0
+}
+
+// lists are the lists of jobs of a queue: the queue itself and its
+// registries, in the order of a job's life.
+var lists = []string{"queued", "started", "deferred", "scheduled", "finished", "failed", "canceled"}
+
+func (h *handler) counts(ctx context.Context, name string) (queueCounts, error) {
+	q := rqlite.NewQueue(name, h.rdb, h.qopts)
+	st, err := q.Stats(ctx)
+	if err != nil {
+		return queueCounts{}, err
+	}
+	canceled, err := q.Registry(rqlite.Canceled).Count(ctx)
+	if err != nil {
+		return queueCounts{}, err
+	}
+	return queueCounts{QueueStats: st, Canceled: canceled}, nil
+}
+
+// workers returns the registered workers that listen on a queue shown.
+func (h *handler) workers(ctx context.Context) ([]rqlite.WorkerInfo, error) {
+	ws, err := rqlite.Workers(ctx, h.rdb, "")
+	if err != nil || h.allowed == nil {
+		return ws, err
+	}
+	return slices.DeleteFunc(ws, func(w rqlite.WorkerInfo) bool {
+		return !slices.ContainsFunc(w.Queues, func(q string) bool { return h.allowed[q] })
+	}), nil
+}
+
+type queuesData struct {
+	Queues    []queueCounts
+	Total     queueCounts
+	Workers   int
+	Suspended bool
+}
+
+func (h *handler) queuesPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	l := h.newLayout(w, r, "Queues", "queues")
+	names, err := h.queueNames(ctx)
+	if err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	d := queuesData{Queues: make([]queueCounts, 0, len(names))}
+	for _, name := range names {
+		c, err := h.counts(ctx, name)
+		if err != nil {
+			h.fail(w, r, http.StatusBadGateway, "%v", err)
+			return
+		}
+		d.Queues = append(d.Queues, c)
+		t := &d.Total
+		t.Jobs += c.Jobs
+		t.Started += c.Started
+		t.Deferred += c.Deferred
+		t.Scheduled += c.Scheduled
+		t.Finished += c.Finished
+		t.Failed += c.Failed
+		t.Canceled += c.Canceled
+	}
+	ws, err := h.workers(ctx)
+	if err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	d.Workers = len(ws)
+	if d.Suspended, err = rqlite.Suspended(ctx, h.rdb); err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	l.Data = d
+	h.render(w, http.StatusOK, "queues", l)
+}
+
+// A tab links to one list of a queue.
+type tab struct {
+	List   string
+	Count  int64
+	Active bool
+}
+
+// A jobRow is one job of a list.
+type jobRow struct {
+	ID   string
+	Job  *rqlite.Job // nil if missing or unreadable
+	Err  string      // why Job is nil
+	Time time.Time   // the list's own time: enqueued, started, ended or due
+}
+
+type pager struct {
+	Page, Pages             int64
+	From, To, Total         int64
+	First, Prev, Next, Last string // "" where there is no such page
+}
+
+type listData struct {
+	Queue     string
+	List      string
+	Tabs      []tab
+	Rows      []jobRow
+	Pager     pager
+	TimeLabel string
+}
+
+// listPage shows a page of the jobs waiting in a queue or in one of its
+// registries.
+func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name, list := r.PathValue("queue"), r.PathValue("list")
+	if list == "" {
+		list = "queued"
+	}
+	if !h.queueAllowed(name) || !slices.Contains(lists, list) {
+		h.fail(w, r, http.StatusNotFound, "There is no such page.")
+		return
+	}
+	title := name
+	if list != "queued" {
+		title += " · " + list
+	}
+	l := h.newLayout(w, r, title, "queues")
+	c, err := h.counts(ctx, name)
+	if err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	d := listData{Queue: name, List: list}
+	for _, li := range lists {
+		d.Tabs = append(d.Tabs, tab{List: li, Count: c.count(li), Active: li == list})
+	}
+
+	// The page: its IDs, then their hashes in one round trip.
+	size := int64(h.opts.PageSize)
+	total := c.count(list)
+	pages := max((total+size-1)/size, 1)
+	page, _ := strconv.ParseInt(r.URL.Query().Get("page"), 10, 64)
+	page = max(page, 1)
+	offset := (min(page, pages) - 1) * size
+	q := rqlite.NewQueue(name, h.rdb, h.qopts)
+	var ids []string
+	switch {
+	case page > pages:
+		// Past the end: nothing to read.
+	case list == "queued":
+		ids, err = q.JobIDs(ctx, offset, size)
+	default:
+		ids, err = q.Registry(rqlite.RegistryKind(list)).JobIDs(ctx, offset, size)
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	fetched, err := rqlite.FetchJobs(ctx, h.rdb, ids, h.qopts)
+	if err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	var due []float64
+	if list == "scheduled" && len(ids) > 0 {
+		if due, err = h.rdb.ZMScore(ctx, keys.Scheduled(name), ids...).Result(); err != nil {
+			h.fail(w, r, http.StatusBadGateway, "%v", err)
+			return
+		}
+	}
+	d.TimeLabel = map[string]string{
+		"queued": "Enqueued", "started": "Started", "deferred": "Created", "scheduled": "Due",
+		"finished": "Ended", "failed": "Ended", "canceled": "Created",
+	}[list]
+	for i, f := range fetched {
+		row := jobRow{ID: f.ID, Job: f.Job}
+		switch {
+		case errors.Is(f.Err, rqlite.ErrNoSuchJob):
+			row.Err = "The job's data is gone (expired or deleted)."
+		case f.Err != nil:
+			row.Err = "Cannot read the job: " + trimPrefix(f.Err.Error())
+		}
+		if j := f.Job; j != nil {
+			switch list {
+			case "queued":
+				row.Time = j.EnqueuedAt
+			case "started":
+				row.Time = j.StartedAt
+			case "finished", "failed":
+				row.Time = j.EndedAt
+			default:
+				row.Time = j.CreatedAt
+			}
+		}
+		if due != nil && due[i] > 0 {
+			row.Time = time.Unix(int64(due[i]), 0)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+
+	d.Pager = pager{Page: page, Pages: pages, Total: total}
+	if len(ids) > 0 {
+		d.Pager.From, d.Pager.To = offset+1, offset+int64(len(ids))
+	}
+	pageURL := func(p int64) string {
+		v := url.Values{}
+		if p > 1 {
+			v.Set("page", strconv.FormatInt(p, 10))
+		}
+		return withQuery(l.QueueURL(name, list), v)
+	}
+	if page > 1 {
+		d.Pager.First, d.Pager.Prev = pageURL(1), pageURL(min(page-1, pages))
+	}
+	if page < pages {
+		d.Pager.Next, d.Pager.Last = pageURL(page+1), pageURL(pages)
+	}
+	l.Data = d
+	h.render(w, http.StatusOK, "list", l)
+}
+
+// A resultRow is one run of a job.
+type resultRow struct {
+	Type      string
+	CreatedAt time.Time
+	Value     string // the return value of a successful run, as JSON
+	Exc       string // the error of a failed run
+}
+
+type jobData struct {
+	Job        *rqlite.Job
+	ExcInfo    string
+	Results    []resultRow
+	Dependents []string
+	CanRequeue bool
+	CanCancel  bool
+	CanStop    bool
+	// Raw are the fields of a job hash that cannot be decoded, and Err
+	// why.
+	Raw [][2]string
+	Err string
+	ID  string
+}
+
+func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	j, err := rqlite.FetchJob(ctx, h.rdb, id, h.qopts)
+	if errors.Is(err, rqlite.ErrNoSuchJob) {
+		h.fail(w, r, http.StatusNotFound, "There is no job %s: it never existed, or it expired or was deleted.", id)
+		return
+	}
+	if err != nil {
+		h.rawJobPage(w, r, id, err)
+		return
+	}
+	if !h.queueAllowed(j.Origin) {
+		h.fail(w, r, http.StatusNotFound, "There is no job %s.", id)
+		return
+	}
+	l := h.newLayout(w, r, "Job "+id, "queues")
+	d := jobData{Job: j, ID: id}
+	if d.ExcInfo, err = j.ExcInfo(ctx); err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	results, err := j.Results(ctx)
+	if err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	for _, res := range results {
+		row := resultRow{CreatedAt: res.CreatedAt, Exc: res.ExcString}
+		switch res.Type {
+		case rqlite.ResultSuccessful:
+			row.Type = "finished"
+			row.Value = pretty(res.ReturnValue)
+		case rqlite.ResultFailed:
+			row.Type = "failed"
+		case rqlite.ResultStopped:
+			row.Type = "stopped"
+		default:
+			row.Type = strconv.Itoa(int(res.Type))
+		}
+		d.Results = append(d.Results, row)
+	}
+	if d.Dependents, err = h.rdb.SMembers(ctx, keys.Dependents(id)).Result(); err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	sort.Strings(d.Dependents)
+	switch j.Status {
+	case rqlite.StatusFailed, rqlite.StatusStopped:
+		d.CanRequeue = true
+	case rqlite.StatusQueued, rqlite.StatusDeferred, rqlite.StatusScheduled:
+		d.CanCancel = true
+	case rqlite.StatusStarted:
+		d.CanStop = true
+	}
+	l.Data = d
+	h.render(w, http.StatusOK, "job", l)
+}
+
+// rawJobPage shows the fields of a job hash that cannot be decoded, as
+// when the dashboard's serializer is not that of the job.
+func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, decodeErr error) {
+	ctx := r.Context()
+	fields, err := h.rdb.HGetAll(ctx, keys.Job(id)).Result()
+	if err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", decodeErr)
+		return
+	}
+	if !h.queueAllowed(fields["origin"]) {
+		h.fail(w, r, http.StatusNotFound, "There is no job %s.", id)
+		return
+	}
+	l := h.newLayout(w, r, "Job "+id, "queues")
+	d := jobData{ID: id, Err: trimPrefix(decodeErr.Error())}
+	for k, v := range fields {
+		switch k {
+		case "data", "exc_info", "meta":
+			v = fmt.Sprintf("(%d bytes)", len(v))
+		}
+		d.Raw = append(d.Raw, [2]string{k, v})
+	}
+	slices.SortFunc(d.Raw, func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) })
+	l.Data = d
+	h.render(w, http.StatusOK, "job", l)
+}
+
+type workersData struct {
+	Workers []rqlite.WorkerInfo
+}
+
+func (h *handler) workersPage(w http.ResponseWriter, r *http.Request) {
+	l := h.newLayout(w, r, "Workers", "workers")
+	ws, err := h.workers(r.Context())
+	if err != nil {
+		h.fail(w, r, http.StatusBadGateway, "%v", err)
+		return
+	}
+	l.Data = workersData{Workers: ws}
+	h.render(w, http.StatusOK, "workers", l)
+}

@@ -106,7 +106,7 @@ func checkBlock(b codeBlock, checked func(path string) string) string {
 // commandPrefixes are the programs a page may show as a command to run.
 var commandPrefixes = []string{"go run ./", "go test", "go install ./", "docker compose", "docker-compose",
 	"rq ", "mkdocs ", "apt-get install ", "cd ", "systemctl ", "sudo systemctl ", "supervisorctl ",
-	"redis-cli ", "/usr/bin/python3 ", "python3 ", "PYTHONPATH="}
+	"redis-cli ", "/usr/bin/python3 ", "python3 ", "PYTHONPATH=", "curl "}
 
 var envAssign = regexp.MustCompile(`^[A-Z_]+=\S*$`)
 

@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -40,25 +41,59 @@ func ParseTime(s string) (time.Time, error) {
 // score of most registry entries.
 func Epoch(t time.Time) int64 { return t.Unix() }
 
-// Compress zlib-compresses b, as RQ stores the job's data and exc_info.
+// zlib writers and readers are costly to make (each holds large tables), so
+// they are reused.
+var (
+	writers = sync.Pool{New: func() any { return zlib.NewWriter(nil) }}
+	readers sync.Pool // of io.ReadCloser that are zlib.Resetter
+)
+
+// Compress zlib-compresses b, as RQ stores the job's data and exc_info
+// (Python's zlib.compress, at the default level).
 func Compress(b []byte) []byte {
 	var buf bytes.Buffer
-	w := zlib.NewWriter(&buf)
+	buf.Grow(len(b)/2 + 32)
+	w := writers.Get().(*zlib.Writer)
+	w.Reset(&buf)
 	w.Write(b) // writes to a bytes.Buffer cannot fail
 	w.Close()
+	writers.Put(w)
 	return buf.Bytes()
 }
 
 // Decompress undoes Compress. Like RQ, it returns b unchanged when b is not
 // zlib data, since RQ accepts uncompressed fields too.
 func Decompress(b []byte) ([]byte, error) {
-	r, err := zlib.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return b, nil
+	src := bytes.NewReader(b)
+	var r io.ReadCloser
+	if pooled, ok := readers.Get().(io.ReadCloser); ok {
+		if err := pooled.(zlib.Resetter).Reset(src, nil); err != nil {
+			readers.Put(pooled)
+			return b, nil
+		}
+		r = pooled
+	} else {
+		var err error
+		if r, err = zlib.NewReader(src); err != nil {
+			return b, nil
+		}
 	}
-	defer r.Close()
-	out, err := io.ReadAll(r)
-	if err != nil {
+	out := make([]byte, 0, 4*len(b)+64)
+	var err error
+	for {
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)]
+		}
+		var n int
+		n, err = r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err != nil {
+			break
+		}
+	}
+	r.Close()
+	readers.Put(r)
+	if err != io.EOF {
 		return nil, fmt.Errorf("corrupt zlib data: %w", err)
 	}
 	return out, nil

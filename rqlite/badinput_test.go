@@ -209,9 +209,7 @@ func TestBadInputPickle(t *testing.T) {
 		{"method-call", []any{"data", badPickle(t, ogórek.Tuple{"sumar", decimal, ogórek.Tuple{}, map[any]any{}})}, "the pickle holds a Python object, decimal.Decimal(...), that has no Go meaning", ""},
 		{"big-int", []any{"data", badPickle(t, call(new(big.Int).Lsh(big.NewInt(1), 70), 1))}, "the integer 1180591620717411303424 is too large for Go", ""},
 		{"int-key", []any{"data", badPickle(t, ogórek.Tuple{"test.sum", ogórek.None{}, ogórek.Tuple{}, map[any]any{int64(1): int64(2)}})}, "a dict has a key of type int64; only str keys can be read in Go", ""},
-		{"json-data", []any{"data", badZlib(`["test.sum", null, [1, 2], {}]`)}, "cannot decode data with the pickle serializer: invalid pickle: ",
-			"Pickle.Unmarshal calls every og-rek error that mentions an opcode \"a Python object that a Go program cannot read\", " +
-				"though an unknown opcode means the data is no pickle at all, and it quotes the opcode byte raw (%c)"},
+		{"json-data", []any{"data", badZlib(`["test.sum", null, [1, 2], {}]`)}, "cannot decode data with the pickle serializer: invalid pickle (is the data pickled? the queue's serializer may be another): ", ""},
 		{"truncated", []any{"data", badPickle(t, call(int64(1), int64(2)))[:12]}, "cannot read job truncated: corrupt zlib data", ""},
 	}
 	for _, c := range cases {
@@ -392,8 +390,10 @@ func TestBadInputSpecialFloats(t *testing.T) {
 	if v, err := good.ReturnValue(b.ctx); err != nil || v != 1.5 {
 		t.Errorf("the good job returned %v, %v", v, err)
 	}
+	// Python writes NaN and -Infinity in JSON, and reads them: so does
+	// rqlite, and the jobs run.
 	for _, id := range []string{"nan", "inf"} {
-		if status, exc := b.badOutcome(t, id); status != "failed" || exc != "Error: bad.half(): argument 1: None cannot be used as float64" {
+		if status, exc := b.badOutcome(t, id); status != "finished" {
 			t.Errorf("%s: status %q, exc_info %q", id, status, exc)
 		}
 	}

@@ -275,6 +275,8 @@ func storedDuration(field, s string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("field %s: %q is not a whole number of seconds", field, s)
 	}
+	// More than a time.Duration holds (292 years) is as good as for ever.
+	n = max(min(n, maxSeconds), -maxSeconds)
 	switch {
 	case n == -1:
 		return Forever, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"strconv"
 	"strings"
 
 	ogórek "github.com/kisielk/og-rek"
@@ -42,10 +43,12 @@ func (pickleSerializer) Unmarshal(data []byte) (any, error) {
 	dec := ogórek.NewDecoderWithConfig(bytes.NewReader(data), &ogórek.DecoderConfig{StrictUnicode: true})
 	v, err := dec.Decode()
 	if err != nil {
-		if msg := err.Error(); strings.Contains(msg, "opcode") || strings.Contains(msg, "ogórek.Call") || strings.Contains(msg, "ogórek.Class") {
-			return nil, fmt.Errorf("the pickle holds a Python object that a Go program cannot read (%v)", err)
+		msg := strconv.QuoteToASCII(err.Error()) // one line, whatever bytes the pickle had
+		if strings.Contains(msg, "ogórek.Call") || strings.Contains(msg, "ogórek.Class") || strings.Contains(msg, `og\u00f3rek.C`) ||
+			strings.Contains(msg, "opcode 129") || strings.Contains(msg, "opcode 146") {
+			return nil, fmt.Errorf("the pickle holds a Python object that a Go program cannot read (%s)", msg)
 		}
-		return nil, fmt.Errorf("invalid pickle: %v", err)
+		return nil, fmt.Errorf("invalid pickle (is the data pickled? the queue's serializer may be another): %s", msg)
 	}
 	return fromPickle(v)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -40,7 +41,11 @@ func (jsonSerializer) Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	b := buf.Bytes()
-	return pythonJSON(b[:len(b)-1]), nil // Encode adds a newline
+	b = pythonJSON(b[:len(b)-1]) // Encode adds a newline
+	if bytes.Contains(b, []byte(`\u0000`)) {
+		b = []byte(specialFloats.Replace(string(b)))
+	}
+	return b, nil
 }
 
 func (jsonSerializer) Unmarshal(data []byte) (any, error) {
@@ -67,6 +72,15 @@ func plainNumbers(v any) any {
 		}
 		f, _ := v.Float64()
 		return f
+	case string:
+		switch v {
+		case "\x00inf\x00":
+			return math.Inf(1)
+		case "\x00-inf\x00":
+			return math.Inf(-1)
+		case "\x00nan\x00":
+			return math.NaN()
+		}
 	case []any:
 		for i := range v {
 			v[i] = plainNumbers(v[i])
@@ -121,16 +135,17 @@ type pyJSONFloat float64
 
 func (f pyJSONFloat) MarshalJSON() ([]byte, error) {
 	switch s := pyFloat(float64(f)); s {
-	case "inf":
-		return []byte("Infinity"), nil
-	case "-inf":
-		return []byte("-Infinity"), nil
-	case "nan":
-		return []byte("NaN"), nil
+	case "inf", "-inf", "nan":
+		// encoding/json refuses what is not JSON: a marker string, which
+		// pythonJSON replaces by Python's Infinity, -Infinity or NaN.
+		return []byte(`"\u0000` + s + `\u0000"`), nil
 	default:
 		return []byte(s), nil
 	}
 }
+
+// specialFloats are the markers of pyJSONFloat and what Python writes.
+var specialFloats = strings.NewReplacer(`"\u0000inf\u0000"`, "Infinity", `"\u0000-inf\u0000"`, "-Infinity", `"\u0000nan\u0000"`, "NaN")
 
 // pythonJSON rewrites compact JSON as Python's json.dumps would write it:
 // a space after every ',' and ':' outside strings, and every non-ASCII rune
@@ -188,8 +203,9 @@ func SerializerByName(name string) (Serializer, error) {
 }
 
 // pythonSpecialFloats replaces Python's NaN, Infinity and -Infinity, which
-// are not JSON, by null, outside strings, so that a document Python wrote
-// can be read; it returns data itself when it has none.
+// are not JSON, outside strings, by the marker strings of pyJSONFloat, which
+// plainNumbers turns into floats again; it returns data itself when it has
+// none.
 func pythonSpecialFloats(data []byte) []byte {
 	if !bytes.Contains(data, []byte("NaN")) && !bytes.Contains(data, []byte("Infinity")) {
 		return data
@@ -211,13 +227,13 @@ func pythonSpecialFloats(data []byte) []byte {
 		case c == '"':
 			inString = true
 		case bytes.HasPrefix(data[i:], []byte("-Infinity")):
-			out, i = append(out, "null"...), i+len("-Infinity")-1
+			out, i = append(out, `"\u0000-inf\u0000"`...), i+len("-Infinity")-1
 			continue
 		case bytes.HasPrefix(data[i:], []byte("Infinity")):
-			out, i = append(out, "null"...), i+len("Infinity")-1
+			out, i = append(out, `"\u0000inf\u0000"`...), i+len("Infinity")-1
 			continue
 		case bytes.HasPrefix(data[i:], []byte("NaN")):
-			out, i = append(out, "null"...), i+len("NaN")-1
+			out, i = append(out, `"\u0000nan\u0000"`...), i+len("NaN")-1
 			continue
 		}
 		out = append(out, c)

@@ -24,9 +24,19 @@
 --
 -- Returns false when every queue is empty, 'suspended' when workers are
 -- suspended, or {queue name, job ID, job hash as field, value...}.
+-- reply lists the queue, the ID and the hash of a started job.
+local function reply(queue, id)
+  local out = {queue, id}
+  for _, v in ipairs(redis.call('HGETALL', 'rq:job:' .. id)) do
+    out[#out + 1] = v
+  end
+  return out
+end
+
 local function start(queue_key, id)
   local job = 'rq:job:' .. id
-  if redis.call('EXISTS', job) == 0 then
+  -- A job whose key is gone, or is not a job hash, is dropped.
+  if redis.call('TYPE', job).ok ~= 'hash' then
     return nil
   end
   local queue = string.sub(queue_key, 10)
@@ -54,16 +64,25 @@ local function start(queue_key, id)
   redis.call('HSET', job, 'last_heartbeat', ARGV[2], 'status', 'started',
     'started_at', ARGV[2], 'worker_name', ARGV[1])
   redis.call('PERSIST', job)
-  local out = {queue, id}
-  for _, v in ipairs(redis.call('HGETALL', job)) do
-    out[#out + 1] = v
-  end
-  return out
+  return reply(queue, id)
 end
 
 if ARGV[6] ~= '' then
   return start(KEYS[3], ARGV[6]) or false
 end
+-- Run twice (a reply lost with a dropped connection, and the call tried
+-- again), the second run finds the job the first one started for this
+-- worker, and returns it instead of taking another.
+if ARGV[7] ~= '1' and ARGV[8] == '' then
+  local current = redis.call('HGET', KEYS[1], 'current_job')
+  if current then
+    local job = 'rq:job:' .. current
+    if redis.call('HGET', job, 'status') == 'started' and redis.call('HGET', job, 'worker_name') == ARGV[1] then
+      return reply(redis.call('HGET', job, 'origin') or '', current)
+    end
+  end
+end
+
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return 'suspended'
 end

@@ -56,7 +56,12 @@ local function worker_done()
   redis.call('EXPIRE', KEYS[3], ARGV[12])
 end
 
-redis.call('ZREM', KEYS[2], ARGV[15])
+-- Run twice (a reply lost with a dropped connection, and the call tried
+-- again), the second run finds the job out of the started registry and
+-- does nothing: the outcome is recorded once.
+if redis.call('ZREM', KEYS[2], ARGV[15]) == 0 then
+  return {0, 0}
+end
 if ARGV[16] ~= '' then
   redis.call('DEL', 'rq:execution:' .. ARGV[15])
   redis.call('ZREM', 'rq:executions:' .. id, ARGV[16])

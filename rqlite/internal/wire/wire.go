@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"fmt"
 	"io"
+	"regexp"
 	"sync"
 	"time"
 )
@@ -18,6 +19,11 @@ const TimeLayout = "2006-01-02T15:04:05.000000Z"
 // fallbackLayout is the second format RQ's utcparse accepts.
 const fallbackLayout = "2006-01-02T15:04:05Z"
 
+var (
+	rqTimestamp           = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,6}Z$`)
+	rqTimestampNoFraction = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
+)
+
 // FormatTime formats t as RQ does.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
@@ -27,12 +33,17 @@ func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	// Python's %f takes 1 to 6 digits.
-	if t, err := time.Parse("2006-01-02T15:04:05.999999Z", s); err == nil && len(s) <= len(TimeLayout) {
-		return t, nil
+	// Python's %f takes 1 to 6 digits; Go's time.Parse would take more,
+	// and a comma, so the form is checked first.
+	if rqTimestamp.MatchString(s) {
+		if t, err := time.Parse("2006-01-02T15:04:05.999999Z", s); err == nil {
+			return t, nil
+		}
 	}
-	if t, err := time.Parse(fallbackLayout, s); err == nil {
-		return t, nil
+	if rqTimestampNoFraction.MatchString(s) {
+		if t, err := time.Parse(fallbackLayout, s); err == nil {
+			return t, nil
+		}
 	}
 	return time.Time{}, fmt.Errorf("timestamp %q is not in RQ's format %s", s, TimeLayout)
 }

@@ -1,0 +1,131 @@
+package rqlite_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
+)
+
+// The benchmarks of the hot paths: go test -run XXX -bench . ./rqlite
+// (bench/ measures the same against asynq and Python RQ).
+
+// benchTasks holds the no-op task of the benchmarks, apart from the tasks
+// that the tests register in DefaultTasks.
+func benchTasks(b *testing.B) *rqlite.TaskRegistry {
+	tasks := rqlite.NewTaskRegistry()
+	if err := tasks.Register("bench.noop", func(i int) {}, "i"); err != nil {
+		b.Fatal(err)
+	}
+	return tasks
+}
+
+func benchQueue(b *testing.B) (*rqlite.Queue, *redis.Client, *rqlite.TaskRegistry) {
+	rdb := rqtest.New(b)
+	tasks := benchTasks(b)
+	return rqlite.NewQueue("bench", rdb, &rqlite.QueueOptions{Tasks: tasks}), rdb, tasks
+}
+
+// BenchmarkEnqueue is one Enqueue call of a no-op job.
+func BenchmarkEnqueue(b *testing.B) {
+	q, _, _ := benchQueue(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := q.Enqueue(ctx, "bench.noop", i); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// noopCalls are n calls of the no-op task for EnqueueMany.
+func noopCalls(n int) []rqlite.Call {
+	calls := make([]rqlite.Call, n)
+	for i := range calls {
+		calls[i] = rqlite.Call{Func: "bench.noop", EnqueueOptions: rqlite.EnqueueOptions{Args: []any{i}}}
+	}
+	return calls
+}
+
+// BenchmarkEnqueueMany1000 enqueues b.N no-op jobs with EnqueueMany calls
+// of 1,000 jobs (the last one may be shorter): an op is one job, so that
+// ns/op compares with BenchmarkEnqueue.
+func BenchmarkEnqueueMany1000(b *testing.B) {
+	q, rdb, _ := benchQueue(b)
+	ctx := context.Background()
+	calls := noopCalls(1000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for start := 0; start < b.N; start += len(calls) {
+		if start > 0 && start%100_000 == 0 { // keep Redis's memory bounded
+			b.StopTimer()
+			if err := rdb.FlushDB(ctx).Err(); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		if _, err := q.EnqueueMany(ctx, calls[:min(len(calls), b.N-start)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+}
+
+// BenchmarkWorkerDequeueFinish is a burst worker draining b.N queued no-op
+// jobs: dequeue, run and finish, per job. Only the draining is timed.
+func BenchmarkWorkerDequeueFinish(b *testing.B) {
+	q, rdb, tasks := benchQueue(b)
+	ctx := context.Background()
+	for start := 0; start < b.N; start += 1000 {
+		if _, err := q.EnqueueMany(ctx, noopCalls(min(1000, b.N-start))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w, err := rqlite.NewWorker(rdb, []string{q.Name}, &rqlite.WorkerOptions{Burst: true, Tasks: tasks,
+		Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard, Level: rqlite.LevelWarning}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := w.Work(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if n, err := q.Registry(rqlite.Finished).Count(ctx); err != nil || n != int64(b.N) {
+		b.Fatalf("%d jobs finished (%v), want %d", n, err, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+}
+
+// jobData is a typical job's data: RQ's (func_name, instance, args,
+// kwargs) tuple.
+var jobData = []any{"tareas.enviar_correo", nil,
+	[]any{int64(42), "ana@example.com", 3.5, true},
+	map[string]any{"asunto": "Hola", "reintentos": int64(3), "etiquetas": []any{"a", "b"}}}
+
+func benchSerializer(b *testing.B, s rqlite.Serializer) {
+	b.ReportAllocs()
+	for b.Loop() {
+		data, err := s.Marshal(jobData)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Unmarshal(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSerializerJSON encodes and decodes a job's data with JSON.
+func BenchmarkSerializerJSON(b *testing.B) { benchSerializer(b, rqlite.JSON) }
+
+// BenchmarkSerializerPickle encodes and decodes a job's data with pickle.
+func BenchmarkSerializerPickle(b *testing.B) { benchSerializer(b, rqlite.Pickle) }

@@ -153,9 +153,9 @@ func fromPickle(v any) (any, error) {
 		}
 		return out, nil
 	case ogórek.Call:
-		return nil, fmt.Errorf("the pickle holds a Python object, %s.%s(...), that has no Go meaning", v.Callable.Module, v.Callable.Name)
+		return nil, fmt.Errorf("the pickle holds a Python object, %s(...), that has no Go meaning", pyName(v.Callable))
 	case ogórek.Class:
-		return nil, fmt.Errorf("the pickle holds a Python class or function, %s.%s, that has no Go meaning", v.Module, v.Name)
+		return nil, fmt.Errorf("the pickle holds a Python class or function, %s, that has no Go meaning", pyName(v))
 	}
 	return nil, fmt.Errorf("the pickle holds a Python value of type %s that has no Go meaning", pythonType(v))
 }
@@ -170,6 +170,16 @@ func fromPickleList(v []any) ([]any, error) {
 		out[i] = g
 	}
 	return out, nil
+}
+
+// pyName is a pickled class's dotted name, quoted if it holds anything but
+// plain characters, so that an error stays on one line.
+func pyName(c ogórek.Class) string {
+	name := c.Module + "." + c.Name
+	if q := strconv.QuoteToASCII(name); q[1:len(q)-1] != name {
+		return q
+	}
+	return name
 }
 
 // pythonType names the Go type og-rek decoded a Python value into.

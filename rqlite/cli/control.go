@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/spf13/cobra"
 
@@ -18,26 +21,19 @@ func newCancelCommand(g *globalOptions) *cobra.Command {
 the canceled registry. A running job is not stopped (see rq stop).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			s, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			rdb, err := s.client(cmd.Context(), rqlite.DefaultQueue)
-			if err != nil {
-				return err
-			}
-			for _, id := range ids {
-				job, err := rqlite.FetchJob(cmd.Context(), rdb, id, &rqlite.QueueOptions{Serializer: s.ser})
-				if err != nil {
-					return err
+			return g.withDefaultClient(cmd.Context(), func(s *session, rdb *redis.Client) error {
+				for _, id := range ids {
+					job, err := rqlite.FetchJob(cmd.Context(), rdb, id, &rqlite.QueueOptions{Serializer: s.ser})
+					if err != nil {
+						return err
+					}
+					if err := job.Cancel(cmd.Context(), enqueueDependents); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "Canceled job %s\n", id)
 				}
-				if err := job.Cancel(cmd.Context(), enqueueDependents); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Canceled job %s\n", id)
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&enqueueDependents, "enqueue-dependents", false, "queue the jobs that wait for these, as if these had finished")
@@ -53,68 +49,50 @@ func newStopCommand(g *globalOptions) *cobra.Command {
 RQ's stop-job command on its channel and ends the job with status stopped.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			s, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			rdb, err := s.client(cmd.Context(), rqlite.DefaultQueue)
-			if err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if err := rqlite.StopJob(cmd.Context(), rdb, id); err != nil {
-					return err
+			return g.withDefaultClient(cmd.Context(), func(_ *session, rdb *redis.Client) error {
+				for _, id := range ids {
+					if err := rqlite.StopJob(cmd.Context(), rdb, id); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "Sent a stop command for job %s\n", id)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Sent a stop command for job %s\n", id)
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 }
 
 // newWorkerCommandCommand returns rq shutdown or rq kill-horse: a command
 // sent to workers by name.
-func newWorkerCommandCommand(g *globalOptions, use, short string, send func(s *session, cmd *cobra.Command, worker string) error) *cobra.Command {
+func newWorkerCommandCommand(g *globalOptions, use, short string, send func(ctx context.Context, rdb *redis.Client, worker string) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use + " WORKER_NAMES...",
 		Short: short,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, names []string) error {
-			s, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			for _, name := range names {
-				if err := send(s, cmd, name); err != nil {
-					return err
+			return g.withDefaultClient(cmd.Context(), func(_ *session, rdb *redis.Client) error {
+				for _, name := range names {
+					if err := send(cmd.Context(), rdb, name); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "Sent %s to worker %s\n", use, name)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Sent %s to worker %s\n", use, name)
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 }
 
 func newShutdownCommand(g *globalOptions) *cobra.Command {
 	return newWorkerCommandCommand(g, "shutdown", "Ask workers for a warm shut down (finish the job, quit)",
-		func(s *session, cmd *cobra.Command, worker string) error {
-			rdb, err := s.client(cmd.Context(), rqlite.DefaultQueue)
-			if err != nil {
-				return err
-			}
-			return rqlite.SendShutdownCommand(cmd.Context(), rdb, worker)
+		func(ctx context.Context, rdb *redis.Client, worker string) error {
+			return rqlite.SendShutdownCommand(ctx, rdb, worker)
 		})
 }
 
 func newKillHorseCommand(g *globalOptions) *cobra.Command {
 	return newWorkerCommandCommand(g, "kill-horse", "Make workers abandon the job they run (it fails)",
-		func(s *session, cmd *cobra.Command, worker string) error {
-			rdb, err := s.client(cmd.Context(), rqlite.DefaultQueue)
-			if err != nil {
-				return err
-			}
-			return rqlite.SendKillHorseCommand(cmd.Context(), rdb, worker)
+		func(ctx context.Context, rdb *redis.Client, worker string) error {
+			return rqlite.SendKillHorseCommand(ctx, rdb, worker)
 		})
 }

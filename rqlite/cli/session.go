@@ -122,3 +122,19 @@ func (s *session) queueNames(ctx context.Context, args []string) ([]string, erro
 func displayAddr(o *redis.Options) string {
 	return rqlite.Connection{Server: o}.String()
 }
+
+// withDefaultClient opens a session and runs f with the client of the
+// default queue's Redis: what the commands that act on a whole Redis (rq
+// suspend, rq stop...) need.
+func (g *globalOptions) withDefaultClient(ctx context.Context, f func(s *session, rdb *redis.Client) error) error {
+	s, err := g.open()
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	rdb, err := s.client(ctx, rqlite.DefaultQueue)
+	if err != nil {
+		return err
+	}
+	return f(s, rdb)
+}

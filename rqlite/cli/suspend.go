@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/spf13/cobra"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
@@ -22,16 +24,10 @@ started, but running jobs finish. With --duration the suspension ends by itself.
 			if cmd.Flags().Changed("duration") && duration < 1 {
 				return fmt.Errorf("invalid --duration %d: it must be a whole number of seconds, 1 or more", duration)
 			}
-			s, err := g.open()
+			err := g.withDefaultClient(cmd.Context(), func(_ *session, rdb *redis.Client) error {
+				return rqlite.Suspend(cmd.Context(), rdb, time.Duration(duration)*time.Second)
+			})
 			if err != nil {
-				return err
-			}
-			defer s.close()
-			rdb, err := s.client(cmd.Context(), rqlite.DefaultQueue)
-			if err != nil {
-				return err
-			}
-			if err := rqlite.Suspend(cmd.Context(), rdb, time.Duration(duration)*time.Second); err != nil {
 				return err
 			}
 			if duration > 0 {
@@ -53,16 +49,10 @@ func newResumeCommand(g *globalOptions) *cobra.Command {
 		Short: "Resume the workers suspended with rq suspend",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := g.open()
+			err := g.withDefaultClient(cmd.Context(), func(_ *session, rdb *redis.Client) error {
+				return rqlite.Resume(cmd.Context(), rdb)
+			})
 			if err != nil {
-				return err
-			}
-			defer s.close()
-			rdb, err := s.client(cmd.Context(), rqlite.DefaultQueue)
-			if err != nil {
-				return err
-			}
-			if err := rqlite.Resume(cmd.Context(), rdb); err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "Resuming workers.")

@@ -64,25 +64,10 @@ func toPickle(v any) (any, error) {
 	case nil:
 		return ogórek.None{}, nil
 	case tuple:
-		out := make(ogórek.Tuple, len(v))
-		for i, x := range v {
-			p, err := toPickle(x)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = p
-		}
-		return out, nil
+		out, err := convertAll(v, toPickle)
+		return ogórek.Tuple(out), err
 	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			p, err := toPickle(x)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = p
-		}
-		return out, nil
+		return convertAll(v, toPickle)
 	case map[string]any:
 		out := make(map[any]any, len(v))
 		for k, x := range v {
@@ -135,9 +120,9 @@ func fromPickle(v any) (any, error) {
 		}
 		return nil, fmt.Errorf("the integer %s is too large for Go", v)
 	case ogórek.Tuple:
-		return fromPickleList([]any(v))
+		return convertAll(v, fromPickle)
 	case []any:
-		return fromPickleList(v)
+		return convertAll(v, fromPickle)
 	case map[any]any:
 		out := make(map[string]any, len(v))
 		for k, x := range v {
@@ -160,10 +145,11 @@ func fromPickle(v any) (any, error) {
 	return nil, fmt.Errorf("the pickle holds a Python value of type %s that has no Go meaning", pythonType(v))
 }
 
-func fromPickleList(v []any) ([]any, error) {
+// convertAll converts each element of v with f.
+func convertAll(v []any, f func(any) (any, error)) ([]any, error) {
 	out := make([]any, len(v))
 	for i, x := range v {
-		g, err := fromPickle(x)
+		g, err := f(x)
 		if err != nil {
 			return nil, err
 		}

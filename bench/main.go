@@ -21,6 +21,8 @@
 //	-plot FILE   draw throughput against concurrency as a PNG
 //	-o BASE      also write the table to BASE.txt and the JSON to BASE.json
 //	-from FILE   measure nothing: report the results saved in FILE (JSON)
+//	-only RE     measure only the figures whose progress name matches the
+//	             regular expression RE (for example 'worker|asynq')
 package main
 
 import (
@@ -30,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -62,6 +65,7 @@ type config struct {
 	python  string
 	from    string
 	repeat  int
+	only    *regexp.Regexp
 }
 
 func main() {
@@ -81,7 +85,16 @@ func main() {
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "the Python 3 that has Debian's python3-rq")
 	flag.IntVar(&c.repeat, "repeat", 1, "measure each throughput K times and keep the median")
 	flag.StringVar(&c.from, "from", "", "measure nothing: report the results saved in this JSON file (with -json, -o, -plot)")
+	only := flag.String("only", "", "measure only the figures whose name matches this regular expression")
 	flag.Parse()
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: invalid -only %q: %v\n", *only, err)
+			os.Exit(2)
+		}
+		c.only = re
+	}
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "bench: unexpected arguments %q\n", flag.Args())
 		os.Exit(2)

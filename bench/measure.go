@@ -41,9 +41,17 @@ func perSecond(jobs int, d time.Duration) float64 {
 	return round(float64(jobs)/d.Seconds(), 0)
 }
 
+// wanted reports whether the figure called name is to be measured (-only).
+func (e *env) wanted(name string) bool {
+	return e.cfg.only == nil || e.cfg.only.MatchString(name)
+}
+
 // figure runs one measurement and stores its result in *dst, logging it;
 // a failure leaves *dst nil.
 func (e *env) figure(name, unit string, dst **float64, f func() (float64, error)) {
+	if !e.wanted(name) {
+		return
+	}
 	t0 := time.Now()
 	v, err := f()
 	if err != nil {
@@ -58,6 +66,9 @@ func (e *env) figure(name, unit string, dst **float64, f func() (float64, error)
 // measurements.
 func (e *env) rate(name string, dst **float64, f func() (float64, error)) {
 	k := max(e.cfg.repeat, 1)
+	if !e.wanted(name) {
+		return
+	}
 	if k == 1 {
 		e.figure(name, "jobs/s", dst, f)
 		return
@@ -116,7 +127,9 @@ func (e *env) measure(r *Results) {
 		samples = 100
 	}
 	r.LatencySamples = samples
-	if p50, p99, err := e.rqliteLatency(samples); err != nil {
+	if !e.wanted("rqlite latency") {
+		// skipped (-only)
+	} else if p50, p99, err := e.rqliteLatency(samples); err != nil {
 		e.fail("rqlite latency", err)
 	} else {
 		r.LatencyP50, r.LatencyP99 = &p50, &p99
@@ -144,6 +157,8 @@ func (e *env) measure(r *Results) {
 	switch {
 	case c.quick:
 		r.PythonRQ = "skipped (-quick)"
+	case !e.wanted("Python RQ"):
+		r.PythonRQ = "skipped (-only)"
 	case py == nil:
 		r.PythonRQ = why
 		e.logf("Python RQ: %s", why)
@@ -175,7 +190,9 @@ func (e *env) measure(r *Results) {
 	}
 	t0 := time.Now()
 	var err error
-	if r.Drain1k, r.Drain1M, err = e.rqliteDrainQueues(large, rounds); err != nil {
+	if !e.wanted("rqlite drain") {
+		// skipped (-only)
+	} else if r.Drain1k, r.Drain1M, err = e.rqliteDrainQueues(large, rounds); err != nil {
 		e.fail("rqlite drain", err)
 	} else {
 		e.logf("%-40s %12.3f jobs/s, 1,000,000 queued: %s jobs/s (%.1f s)", "rqlite drain, 1,000 queued", *r.Drain1k, rate(r.Drain1M), time.Since(t0).Seconds())
@@ -188,7 +205,9 @@ func (e *env) measure(r *Results) {
 		r.StatsLargeEntries = 10_000
 	}
 	t0 = time.Now()
-	if small, large, err := e.statsTimes(r.StatsSmallEntries, r.StatsLargeEntries); err != nil {
+	if !e.wanted("rq stats") {
+		// skipped (-only)
+	} else if small, large, err := e.statsTimes(r.StatsSmallEntries, r.StatsLargeEntries); err != nil {
 		e.fail("rq stats", err)
 	} else {
 		r.StatsSmall, r.StatsLarge = &small, &large

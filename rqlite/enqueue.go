@@ -184,7 +184,7 @@ func (q *Queue) runSync(ctx context.Context, j *prepared) (*Job, error) {
 		return nil, fmt.Errorf("rqlite: run %s: %w", j.job.Description, err)
 	}
 	if d != nil {
-		w.perform(ctx, d)
+		w.perform(ctx, d, time.Time{})
 	}
 	if err := j.job.Refresh(ctx); err != nil {
 		return nil, err

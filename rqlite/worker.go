@@ -243,51 +243,67 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 	var lastMaintenance time.Time
 	suspendedLogged := false
 	outage := backoff{log: w.log}
+	var next *dequeued // taken in the same call that recorded the previous job's outcome
 	for {
-		if now := w.c.now(); lastMaintenance.IsZero() || now.Sub(lastMaintenance) >= w.opts.MaintenanceInterval {
-			w.maintain(ctx)
-			lastMaintenance = now
-		}
-		if w.stopRequested() {
-			w.log.Infof("Worker %s: stopping on request", w.Key())
-			return nil
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		job, err := w.dequeue(ctx)
-		switch {
-		case errors.Is(err, errSuspended):
-			if w.opts.Burst {
-				w.log.Infof("Suspended in burst mode, exiting")
-				w.log.Infof("Note: There could still be unfinished jobs on the queue")
+		job := next
+		if job == nil {
+			if now := w.c.now(); lastMaintenance.IsZero() || now.Sub(lastMaintenance) >= w.opts.MaintenanceInterval {
+				w.maintain(ctx)
+				lastMaintenance = now
+			}
+			if w.stopRequested() {
+				w.log.Infof("Worker %s: stopping on request", w.Key())
 				return nil
 			}
-			if !suspendedLogged {
-				w.log.Infof("Worker suspended, run `rq resume` to resume")
-				w.c.rdb.HSet(ctx, w.Key(), "state", "suspended")
-				suspendedLogged = true
-			}
-			w.pause(ctx, time.Second)
-			continue
-		case err != nil && ctx.Err() != nil:
-			return nil
-		case isConnErr(err):
-			// Redis went away: wait and try again, as long as it takes.
-			w.pause(ctx, outage.failed(err))
-			continue
-		case err != nil:
-			return fmt.Errorf("rqlite: worker %s: %w", w.name, err)
-		case job == nil:
-			if w.opts.Burst {
-				w.log.Infof("Worker %s: done, quitting", w.Key())
+			if ctx.Err() != nil {
 				return nil
 			}
-			continue
+			var err error
+			job, err = w.dequeue(ctx)
+			switch {
+			case errors.Is(err, errSuspended):
+				if w.opts.Burst {
+					w.log.Infof("Suspended in burst mode, exiting")
+					w.log.Infof("Note: There could still be unfinished jobs on the queue")
+					return nil
+				}
+				if !suspendedLogged {
+					w.log.Infof("Worker suspended, run `rq resume` to resume")
+					w.c.rdb.HSet(ctx, w.Key(), "state", "suspended")
+					suspendedLogged = true
+				}
+				w.pause(ctx, time.Second)
+				continue
+			case err != nil && ctx.Err() != nil:
+				return nil
+			case isConnErr(err):
+				// Redis went away: wait and try again, as long as it takes.
+				w.pause(ctx, outage.failed(err))
+				continue
+			case err != nil:
+				return fmt.Errorf("rqlite: worker %s: %w", w.name, err)
+			case job == nil:
+				if w.opts.Burst {
+					w.log.Infof("Worker %s: done, quitting", w.Key())
+					return nil
+				}
+				continue
+			}
+			outage.ok()
+			suspendedLogged = false
 		}
-		outage.ok()
-		suspendedLogged = false
-		w.perform(ctx, job)
+		// The next job may be taken with this one's outcome, saving a round
+		// trip, unless the worker has a reason to stop or to do something
+		// else first: its last job, a due maintenance (the stop requests are
+		// checked when the outcome is written).
+		w.mu.Lock()
+		last := w.opts.MaxJobs > 0 && w.done+1 >= w.opts.MaxJobs
+		w.mu.Unlock()
+		var takeUntil time.Time
+		if !last && !w.opts.RQ2 {
+			takeUntil = lastMaintenance.Add(w.opts.MaintenanceInterval)
+		}
+		next = w.perform(ctx, job, takeUntil)
 		w.mu.Lock()
 		w.done++
 		done := w.done
@@ -564,13 +580,23 @@ func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, e
 	if s, ok := res.(string); ok && s == "suspended" {
 		return nil, errSuspended
 	}
-	items, ok := res.([]any)
-	if !ok || len(items) < 2 {
-		return nil, fmt.Errorf("unexpected reply from the dequeue script: %v", res)
+	items, _ := res.([]any)
+	return taken(items, execID, epochFloat(now))
+}
+
+// taken reads the reply of the scripts that take a job: its queue, its ID
+// and its hash, as field, value...
+func taken(items []any, execID, execStart string) (*dequeued, error) {
+	if len(items) < 2 || len(items)%2 != 0 {
+		return nil, fmt.Errorf("unexpected reply from the script that takes a job: %v", items)
 	}
-	job := &dequeued{queue: items[0].(string), id: items[1].(string), hash: map[string]string{}, execID: execID, execStart: epochFloat(now)}
+	queue, _ := items[0].(string)
+	id, _ := items[1].(string)
+	job := &dequeued{queue: queue, id: id, hash: make(map[string]string, len(items)/2-1), execID: execID, execStart: execStart}
 	for i := 2; i+1 < len(items); i += 2 {
-		job.hash[items[i].(string)] = items[i+1].(string)
+		f, _ := items[i].(string)
+		v, _ := items[i+1].(string)
+		job.hash[f] = v
 	}
 	return job, nil
 }
@@ -608,8 +634,10 @@ type outcome struct {
 	exc    string // the exc_info text of a failure
 }
 
-// perform runs a dequeued job and records its outcome.
-func (w *Worker) perform(ctx context.Context, d *dequeued) {
+// perform runs a dequeued job and records its outcome. Until takeUntil
+// (the zero time: never), it takes the worker's next job in the same call
+// and returns it, started; it returns nil when it took none.
+func (w *Worker) perform(ctx context.Context, d *dequeued, takeUntil time.Time) *dequeued {
 	job := &Job{ID: d.id, c: w.c}
 	decodeErr := job.decode(d.hash)
 	desc := d.hash["description"]
@@ -628,14 +656,16 @@ func (w *Worker) perform(ctx context.Context, d *dequeued) {
 	}
 	elapsed := time.Since(start)
 
+	var next *dequeued
 	if out.err == nil {
-		w.finishSuccess(ctx, d, job, out.result, elapsed)
+		next = w.finishSuccess(ctx, d, job, out.result, elapsed, takeUntil)
 	} else {
-		w.finishFailure(ctx, d, job, out, elapsed)
+		next = w.finishFailure(ctx, d, job, out, elapsed, takeUntil)
 	}
 	if w.opts.JobDone != nil {
 		w.opts.JobDone(d.id, out.status)
 	}
+	return next
 }
 
 // execute calls the job's function with a context that is cancelled at the
@@ -891,7 +921,7 @@ func (w *Worker) heartbeat(ctx context.Context, d *dequeued, elapsed, timeout ti
 	}
 }
 
-func (w *Worker) finishSuccess(ctx context.Context, d *dequeued, job *Job, result any, elapsed time.Duration) {
+func (w *Worker) finishSuccess(ctx context.Context, d *dequeued, job *Job, result any, elapsed time.Duration, takeUntil time.Time) *dequeued {
 	ttl := job.ResultTTL
 	if ttl == 0 {
 		ttl = w.opts.ResultTTL
@@ -905,7 +935,10 @@ func (w *Worker) finishSuccess(ctx context.Context, d *dequeued, job *Job, resul
 		rv = base64.StdEncoding.EncodeToString(b)
 	}
 	seconds := ttlSeconds(ttl)
-	w.finish(ctx, d, StatusFinished, seconds, true, ResultSuccessful, "return_value", rv, "successful_job_count", elapsed)
+	if job.OnSuccess != "" {
+		takeUntil = time.Time{} // the callback runs before the next job
+	}
+	_, next := w.finish(ctx, d, StatusFinished, seconds, true, ResultSuccessful, "return_value", rv, "successful_job_count", elapsed, takeUntil)
 	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, "Job OK"), d.id)
 	switch {
 	case seconds == 0:
@@ -916,15 +949,23 @@ func (w *Worker) finishSuccess(ctx context.Context, d *dequeued, job *Job, resul
 		w.log.Infof("Result is kept for %d seconds", seconds)
 	}
 	w.callback(ctx, job, job.OnSuccess, result, nil)
+	return next
 }
 
-func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration) {
+func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration, takeUntil time.Time) *dequeued {
 	ttl := job.FailureTTL
 	if ttl == 0 {
 		ttl = DefaultFailureTTL
 	}
 	exc := base64.StdEncoding.EncodeToString(wire.Compress([]byte(out.exc)))
-	retried := w.finish(ctx, d, out.status, ttlSeconds(ttl), job.FailureTTL != 0, ResultFailed, "exc_string", exc, "failed_job_count", elapsed)
+	callback := job.OnFailure
+	if out.status == StatusStopped {
+		callback = job.OnStopped
+	}
+	if callback != "" {
+		takeUntil = time.Time{} // the callback runs before the next job
+	}
+	retried, next := w.finish(ctx, d, out.status, ttlSeconds(ttl), job.FailureTTL != 0, ResultFailed, "exc_string", exc, "failed_job_count", elapsed, takeUntil)
 	fn := job.FuncName
 	if fn == "" {
 		fn = "?"
@@ -933,11 +974,8 @@ func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out o
 	if retried {
 		w.log.Infof("%s: Job %s will be retried (%d retries left after this one)", w.log.paint(color.FgGreen, d.queue), d.id, job.RetriesLeft-1)
 	}
-	if out.status == StatusStopped {
-		w.callback(ctx, job, job.OnStopped, nil, out.err)
-	} else {
-		w.callback(ctx, job, job.OnFailure, nil, out.err)
-	}
+	w.callback(ctx, job, callback, nil, out.err)
+	return next
 }
 
 // ttlSeconds converts a TTL option into the seconds the finish script
@@ -953,7 +991,8 @@ func ttlSeconds(d time.Duration) int64 {
 }
 
 func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int64, streamTTL bool,
-	rtype ResultType, field, value, counter string, elapsed time.Duration) (retried bool) {
+	rtype ResultType, field, value, counter string, elapsed time.Duration, takeUntil time.Time) (retried bool, next *dequeued) {
+	takeNext := !w.sync && !takeUntil.IsZero() && ctx.Err() == nil && !w.stopRequested()
 	// The outcome is written even during a cold shut down, and through a
 	// Redis outage of up to five minutes; after that the job stays in the
 	// started registry, and the next cleanup fails it (or retries it).
@@ -964,22 +1003,45 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int
 		registry = keys.Failed(d.queue)
 	}
 	now := w.c.now()
-	var res []int64
+	takeNext = takeNext && now.Before(takeUntil)
+	ks := []string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
+		keys.Dependents(d.id), keys.Dependencies(d.id)}
+	if takeNext {
+		ks = append(ks, keys.Suspended)
+		for _, q := range w.queues {
+			ks = append(ks, keys.Queue(q))
+		}
+	}
+	_, hasDeps := d.hash["dependency_ids"]
+	if !hasDeps {
+		_, hasDeps = d.hash["dependency_id"]
+	}
+	argv := []any{d.id, string(status), wire.FormatTime(now), wire.Epoch(now), ttl, flag(streamTTL),
+		int(rtype), field, value, counter, strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
+		int64((w.opts.WorkerTTL + 60*time.Second) / time.Second), d.queue, flag(w.sync),
+		d.member(), d.execID, d.execStart, epochFloat(now), w.name,
+		flag(takeNext), int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), flag(hasDeps)}
+	var res []any
 	err := w.persist(ctx, func() (err error) {
-		res, err = scripts.Finish.Run(ctx, w.c.rdb,
-			[]string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
-				keys.Dependents(d.id), keys.Dependencies(d.id)},
-			d.id, string(status), wire.FormatTime(now), wire.Epoch(now), ttl, flag(streamTTL),
-			int(rtype), field, value, counter, strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
-			int64((w.opts.WorkerTTL+60*time.Second)/time.Second), d.queue, flag(w.sync),
-			d.member(), d.execID, d.execStart, epochFloat(now), w.name).Int64Slice()
+		res, err = scripts.Finish.Run(ctx, w.c.rdb, ks, argv...).Slice()
 		return err
 	})
 	if err != nil {
 		w.log.Errorf("Could not record the outcome of job %s: %v", d.id, err)
-		return false
+		return false, nil
 	}
-	return len(res) == 2 && res[1] == 1
+	if len(res) < 2 {
+		w.log.Errorf("Unexpected reply from the finish script for job %s: %v", d.id, res)
+		return false, nil
+	}
+	retried = res[1] == int64(1)
+	if len(res) > 3 {
+		next, err = taken(res[2:], "", epochFloat(now))
+		if err != nil {
+			w.log.Errorf("%v", err)
+		}
+	}
+	return retried, next
 }
 
 // callback runs a job's on_success or on_failure callback. Its failure is

@@ -45,6 +45,6 @@ local function enqueue_dependents(id, now_ts, skip)
   if enqueued > 0 and enqueued == #members then
     redis.call('DEL', dependents)
   end
-  return enqueued
+  return enqueued, enqueued < #members
 end
 

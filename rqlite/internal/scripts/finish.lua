@@ -33,6 +33,17 @@
 -- ARGV[17]  when the execution started, epoch seconds with microseconds
 -- ARGV[18]  now, epoch seconds with microseconds
 -- ARGV[19]  the worker's name
+-- ARGV[20]  '1' to take the worker's next job in the same call (see take),
+--           '0' not to
+-- ARGV[21]  with '1': the job monitoring interval in seconds (30)
+-- ARGV[22]  with '1': the default job timeout in seconds, for jobs that
+--           have none
+-- ARGV[23]  '0' if the job has no dependencies, so no
+--           rq:job::ID:dependencies set
+--
+-- KEYS[8]   rq:suspended, with ARGV[20] = '1'
+-- KEYS[9..] the worker's queue lists, highest priority first, with
+--           ARGV[20] = '1'
 --
 -- In RQ 2.x's layout the result entry also has worker_name, execution_id,
 -- execution_started_at and execution_ended_at, and the execution's keys
@@ -41,43 +52,75 @@
 -- A failed job with retries left is run again instead (see retry) and no
 -- outcome is recorded for it, as RQ does.
 --
--- Returns {dependents enqueued, 1 if the job will be retried else 0}.
+-- Returns {dependents enqueued, 1 if the job will be retried else 0},
+-- followed, when the next job was asked for, by what take returns for it
+-- if it is not false: 'suspended', or the queue, ID and hash of the job.
 local id, status, now_ts, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ttl = tonumber(ARGV[5])
+local take_next = ARGV[20] == '1'
+local worker = nil
+if take_next then
+  worker = {key = KEYS[3], suspended = KEYS[8], name = ARGV[19], now_ts = now_ts, now = now,
+    interval = tonumber(ARGV[21]), default_timeout = tonumber(ARGV[22]), sync = false, exec_id = '',
+    now_float = ARGV[18], finishing = id}
+end
 
-local function worker_done()
+-- done ends the call: it updates the worker hash (its counters unless
+-- counted is false) and, if asked to, takes the next job.
+local function done(enqueued, retried, counted)
+  local out = {enqueued, retried}
   if ARGV[14] == '1' then
-    return
+    return out
   end
-  redis.call('HDEL', KEYS[3], 'current_job')
-  redis.call('HINCRBY', KEYS[3], ARGV[10], 1)
-  redis.call('HINCRBYFLOAT', KEYS[3], 'total_working_time', ARGV[11])
-  redis.call('HSET', KEYS[3], 'state', 'idle', 'current_job_working_time', '0', 'last_heartbeat', now_ts)
-  redis.call('EXPIRE', KEYS[3], ARGV[12])
+  if counted then
+    redis.call('HINCRBY', KEYS[3], ARGV[10], 1)
+    redis.call('HINCRBYFLOAT', KEYS[3], 'total_working_time', ARGV[11])
+  end
+  local next_job = false
+  if take_next then
+    next_job = take(worker, {unpack(KEYS, 9)}, '', not counted)
+  end
+  if type(next_job) == 'table' then
+    -- take has made the worker busy with the next job.
+    for _, v in ipairs(next_job) do
+      out[#out + 1] = v
+    end
+    return out
+  end
+  if counted then
+    redis.call('HDEL', KEYS[3], 'current_job')
+    redis.call('HSET', KEYS[3], 'state', 'idle', 'current_job_working_time', '0', 'last_heartbeat', now_ts)
+    redis.call('EXPIRE', KEYS[3], ARGV[12])
+  end
+  if next_job then
+    out[3] = next_job
+  end
+  return out
 end
 
 -- Run twice (a reply lost with a dropped connection, and the call tried
 -- again), the second run finds the job out of the started registry and
--- does nothing: the outcome is recorded once.
+-- records nothing: the outcome is recorded once. The next job, if one was
+-- asked for, is then the one the first run started.
 if redis.call('ZREM', KEYS[2], ARGV[15]) == 0 then
-  return {0, 0}
+  return done(0, 0, false)
 end
 if ARGV[16] ~= '' then
   redis.call('DEL', 'rq:execution:' .. ARGV[15])
   redis.call('ZREM', 'rq:executions:' .. id, ARGV[16])
 end
-if status == 'failed' and redis.call('EXISTS', KEYS[1]) == 1 then
-  if retry(id, ARGV[13], now, now_ts) then
-    worker_done()
-    return {0, 1}
-  end
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+if status == 'failed' and exists and retry(id, ARGV[13], now, now_ts) then
+  return done(0, 1, true)
 end
-local enqueued = 0
 if ttl == 0 then
   -- Nothing is kept of the job; its dependents go on as if it were kept.
-  enqueued = enqueue_dependents(id, now_ts, id)
+  local enqueued = enqueue_dependents(id, now_ts, id)
   redis.call('DEL', KEYS[1], KEYS[6], KEYS[7])
-elseif redis.call('EXISTS', KEYS[1]) == 1 then
+  return done(enqueued, 0, true)
+end
+local enqueued, waiting = 0, false
+if exists then
   redis.call('HSET', KEYS[1], 'status', status, 'ended_at', now_ts)
   local fields = {'type', ARGV[7]}
   if ARGV[16] ~= '' then
@@ -92,32 +135,44 @@ elseif redis.call('EXISTS', KEYS[1]) == 1 then
     fields[#fields + 1], fields[#fields + 2] = 'execution_ended_at', ARGV[18]
   end
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10', '*', unpack(fields))
+end
+-- The dependents whose dependencies are now all done are queued; the set
+-- of those still waiting, if any, expires with the job.
+enqueued, waiting = enqueue_dependents(id, now_ts, '')
+if exists then
+  -- The job's keys that exist get its TTL: a job without dependencies has
+  -- no dependencies set, and one whose dependents are all queued has no
+  -- dependents set any more.
+  local others = {}
+  if waiting then
+    others[#others + 1] = KEYS[6]
+  end
+  if ARGV[23] ~= '0' then
+    others[#others + 1] = KEYS[7]
+  end
+  if ARGV[6] == '1' then
+    others[#others + 1] = KEYS[4]
+  end
   if ttl > 0 then
     redis.call('ZADD', KEYS[5], now + ttl, id)
     redis.call('EXPIRE', KEYS[1], ttl)
-    redis.call('EXPIRE', KEYS[6], ttl)
-    redis.call('EXPIRE', KEYS[7], ttl)
-    if ARGV[6] == '1' then
-      redis.call('EXPIRE', KEYS[4], ttl)
-    end
-  elseif status == 'finished' then
-    redis.call('ZADD', KEYS[5], '+inf', id)
-    redis.call('PERSIST', KEYS[1])
-    if ARGV[6] == '1' then
-      redis.call('PERSIST', KEYS[4])
+    for _, k in ipairs(others) do
+      redis.call('EXPIRE', k, ttl)
     end
   else
-    -- RQ stores a negative failure TTL as the score itself.
-    redis.call('ZADD', KEYS[5], ttl, id)
+    -- Kept for ever. A finished job's score is +inf; RQ stores a negative
+    -- failure TTL as the score itself.
+    local score = ttl
+    if status == 'finished' then
+      score = '+inf'
+    end
+    redis.call('ZADD', KEYS[5], score, id)
     redis.call('PERSIST', KEYS[1])
-    if ARGV[6] == '1' then
-      redis.call('PERSIST', KEYS[4])
+    for _, k in ipairs(others) do
+      if k ~= KEYS[6] and k ~= KEYS[7] then
+        redis.call('PERSIST', k)
+      end
     end
   end
 end
-
-worker_done()
-if ttl ~= 0 then
-  enqueued = enqueue_dependents(id, now_ts, '')
-end
-return {enqueued, 0}
+return done(enqueued, 0, true)

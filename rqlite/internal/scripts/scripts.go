@@ -13,6 +13,8 @@ var (
 	enqueueDependent string
 	//go:embed empty.lua
 	empty string
+	//go:embed take.lua
+	take string
 	//go:embed dequeue.lua
 	dequeue string
 	//go:embed finish.lua
@@ -35,9 +37,10 @@ var (
 	Empty = redis.NewScript(empty)
 	// Dequeue takes the first waiting job of a worker's queues and marks it
 	// started.
-	Dequeue = redis.NewScript(dequeue)
-	// Finish records the outcome of a job run and enqueues its dependents.
-	Finish = redis.NewScript(retry + dependents + finish)
+	Dequeue = redis.NewScript(take + dequeue)
+	// Finish records the outcome of a job run and enqueues its dependents,
+	// and can take the worker's next job in the same call.
+	Finish = redis.NewScript(retry + dependents + take + finish)
 	// Heartbeat keeps a running job and its worker alive.
 	Heartbeat = redis.NewScript(heartbeat)
 	// CleanStarted moves abandoned jobs from the started to the failed

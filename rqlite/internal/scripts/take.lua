@@ -1,0 +1,132 @@
+-- take(w, queue_keys, popped, check_current) takes the first job waiting in
+-- queue_keys, in priority order, and marks it started for worker w, as RQ's
+-- dequeue_any followed by prepare_job_execution. IDs whose job hash is gone
+-- (deleted, or expired by its ttl) or is not a hash are dropped, as RQ
+-- drops them. (This function is prepended to the scripts that use it.)
+--
+-- w describes the worker and the moment:
+--   key              the worker hash, rq:worker:NAME
+--   name             the worker's name
+--   now_ts, now      now, as an RQ timestamp and in epoch seconds
+--   interval         the job monitoring interval in seconds (30)
+--   default_timeout  the timeout of jobs that have none, in seconds
+--   sync             true to leave the worker hash alone (a job run
+--                    synchronously)
+--   exec_id          in RQ 2.x's layout, the new execution's ID (32 hex
+--                    digits); '' for RQ 1.13's
+--   now_float        now, epoch seconds with microseconds (RQ 2.x)
+--   suspended        the key rq:suspended
+--   finishing        the ID of the job whose end the call records, if any
+--
+-- popped is the ID of a job already popped from queue_keys[1] (by BLPOP),
+-- or ''. With check_current, a job this worker already started and has
+-- not finished is returned instead of a new one: the call is a second run
+-- of one whose reply was lost with a dropped connection.
+--
+-- In RQ 2.x's layout the started registry holds ID:EXECUTION, and the
+-- execution gets its hash rq:execution:ID:EXECUTION and its entry in the
+-- job's rq:executions:ID, as RQ 2.x's prepare_execution writes them.
+--
+-- Returns false when every queue is empty, 'suspended' when workers are
+-- suspended, or {queue name, job ID, job hash as field, value...}, the
+-- hash as it is once started.
+local started_fields = {last_heartbeat = true, status = true, started_at = true, worker_name = true}
+
+local function start(w, queue_key, id)
+  local job = 'rq:job:' .. id
+  -- A job whose key is gone, or is not a job hash, is dropped.
+  local ok, hash = pcall(redis.call, 'HGETALL', job)
+  if not ok or #hash == 0 then
+    return nil
+  end
+  local queue = string.sub(queue_key, 10)
+  local values = {last_heartbeat = w.now_ts, status = 'started', started_at = w.now_ts, worker_name = w.name}
+  local timeout
+  local out = {queue, id}
+  for i = 1, #hash, 2 do
+    local f = hash[i]
+    if f == 'timeout' then
+      timeout = tonumber(hash[i + 1])
+    end
+    out[#out + 1] = f
+    if started_fields[f] then
+      out[#out + 1] = values[f]
+      values[f] = nil
+    else
+      out[#out + 1] = hash[i + 1]
+    end
+  end
+  for f, v in pairs(values) do
+    out[#out + 1], out[#out + 2] = f, v
+  end
+  timeout = timeout or w.default_timeout
+  local ttl = w.interval + 60
+  if timeout > 0 and timeout < w.interval then
+    ttl = timeout + 60
+  end
+  if not w.sync then
+    redis.call('HSET', w.key, 'state', 'busy', 'current_job', id,
+      'current_job_working_time', '0', 'last_heartbeat', w.now_ts)
+    redis.call('EXPIRE', w.key, ttl)
+  end
+  local member = id
+  if w.exec_id ~= '' then
+    member = id .. ':' .. w.exec_id
+    local execution = 'rq:execution:' .. member
+    redis.call('HSET', execution, 'id', w.exec_id, 'created_at', w.now_float, 'last_heartbeat', w.now_float)
+    redis.call('EXPIRE', execution, ttl)
+    redis.call('ZADD', 'rq:executions:' .. id, w.now + ttl + 60, w.exec_id)
+    redis.call('EXPIRE', 'rq:executions:' .. id, ttl + 60)
+  end
+  redis.call('ZADD', 'rq:wip:' .. queue, w.now + ttl, member)
+  redis.call('HSET', job, 'last_heartbeat', w.now_ts, 'status', 'started',
+    'started_at', w.now_ts, 'worker_name', w.name)
+  redis.call('PERSIST', job)
+  return out
+end
+
+-- current returns the reply for the job that worker w started and has not
+-- finished, or nil.
+local function current(w)
+  local id = redis.call('HGET', w.key, 'current_job')
+  if not id or id == w.finishing then
+    return nil
+  end
+  local job = 'rq:job:' .. id
+  if redis.call('HGET', job, 'status') ~= 'started' or redis.call('HGET', job, 'worker_name') ~= w.name then
+    return nil
+  end
+  local out = {redis.call('HGET', job, 'origin') or '', id}
+  for _, v in ipairs(redis.call('HGETALL', job)) do
+    out[#out + 1] = v
+  end
+  return out
+end
+
+local function take(w, queue_keys, popped, check_current)
+  if popped ~= '' then
+    return start(w, queue_keys[1], popped) or false
+  end
+  if check_current and not w.sync and w.exec_id == '' then
+    local out = current(w)
+    if out then
+      return out
+    end
+  end
+  if redis.call('EXISTS', w.suspended) == 1 then
+    return 'suspended'
+  end
+  for _, key in ipairs(queue_keys) do
+    while true do
+      local id = redis.call('LPOP', key)
+      if not id then
+        break
+      end
+      local out = start(w, key, id)
+      if out then
+        return out
+      end
+    end
+  end
+  return false
+end

@@ -208,9 +208,7 @@ func (q *Queue) EnqueueMany(ctx context.Context, calls []Call) ([]*Job, error) {
 		prepared[i] = p
 	}
 	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, j := range prepared {
-			q.push(ctx, p, j)
-		}
+		q.pushAll(ctx, p, prepared)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("rqlite: enqueue %d jobs: %w", len(calls), err)
@@ -410,28 +408,46 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 // push writes a prepared job and queues it, as RQ's enqueue_job, or
 // schedules it, as RQ's schedule_job.
 func (q *Queue) push(ctx context.Context, p redis.Pipeliner, j *prepared) {
-	id := j.job.ID
+	q.pushAll(ctx, p, []*prepared{j})
+}
+
+// pushAll writes prepared jobs and queues or schedules them, as push does
+// for each, in fewer commands: the queue is added to rq:queues once, and
+// the IDs are pushed together. The queue ends as it would with a push per
+// job: the jobs at the front in reverse order of the calls (each LPUSH
+// goes before the previous one), the others at the back in order.
+func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared) {
 	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
-	args := make([]any, 0, len(j.fields)+2)
-	if !j.at.IsZero() {
-		p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
-		args = append(args, "status", string(StatusScheduled))
-		p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
-		return
+	var front, back []any
+	for _, j := range jobs {
+		id := j.job.ID
+		args := make([]any, 0, len(j.fields)+2)
+		if !j.at.IsZero() {
+			p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
+			args = append(args, "status", string(StatusScheduled))
+			p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
+			continue
+		}
+		args = append(args, "status", string(StatusQueued))
+		args = append(args, j.fields...)
+		p.HSet(ctx, keys.Job(id), args...)
+		if j.ttl > 0 {
+			d := time.Duration(j.ttl) * time.Second
+			p.Expire(ctx, keys.Job(id), d)
+			p.Expire(ctx, keys.Dependents(id), d)
+			p.Expire(ctx, keys.Dependencies(id), d)
+		}
+		if j.atFront {
+			front = append(front, id)
+		} else {
+			back = append(back, id)
+		}
 	}
-	args = append(args, "status", string(StatusQueued))
-	args = append(args, j.fields...)
-	p.HSet(ctx, keys.Job(id), args...)
-	if j.ttl > 0 {
-		d := time.Duration(j.ttl) * time.Second
-		p.Expire(ctx, keys.Job(id), d)
-		p.Expire(ctx, keys.Dependents(id), d)
-		p.Expire(ctx, keys.Dependencies(id), d)
+	if len(front) > 0 {
+		p.LPush(ctx, keys.Queue(q.Name), front...)
 	}
-	if j.atFront {
-		p.LPush(ctx, keys.Queue(q.Name), id)
-	} else {
-		p.RPush(ctx, keys.Queue(q.Name), id)
+	if len(back) > 0 {
+		p.RPush(ctx, keys.Queue(q.Name), back...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -453,5 +454,47 @@ func TestResultReaders(t *testing.T) {
 	b.rdb.HSet(b.ctx, "rq:job:"+other.ID, "exc_info", "x\x9c\xf3\xcd/KMQ(\xc9WpK\xcc\xccIM\x01\x00*\xf5\x05d")
 	if s, err := other.ExcInfo(b.ctx); s != "Moved to Failed" || err != nil {
 		t.Errorf("ExcInfo = %q, %v", s, err)
+	}
+}
+
+// TestEnqueueManyOrder checks that EnqueueMany leaves the queue as one
+// Enqueue per call would: jobs at the front in reverse order, the others
+// at the back in order, scheduled ones out of the queue.
+func TestEnqueueManyOrder(t *testing.T) {
+	b := setup(t)
+	one, many := b.queue("one"), b.queue("many")
+	calls := []rqlite.Call{
+		{Func: Sum, EnqueueOptions: rqlite.EnqueueOptions{Args: []any{1, 1}}},
+		{Func: Sum, EnqueueOptions: rqlite.EnqueueOptions{Args: []any{2, 2}, AtFront: true}},
+		{Func: Sum, EnqueueOptions: rqlite.EnqueueOptions{Args: []any{3, 3}, At: fixedNow.Add(time.Hour)}},
+		{Func: Sum, EnqueueOptions: rqlite.EnqueueOptions{Args: []any{4, 4}}},
+		{Func: Sum, EnqueueOptions: rqlite.EnqueueOptions{Args: []any{5, 5}, AtFront: true, TTL: time.Minute}},
+	}
+	for i := range calls {
+		_, err := one.EnqueueCall(b.ctx, calls[i].Func, &calls[i].EnqueueOptions)
+		must(t, err)
+	}
+	_, err := many.EnqueueMany(b.ctx, calls)
+	must(t, err)
+	descs := func(q *rqlite.Queue) []string {
+		jobs, err := q.Jobs(b.ctx)
+		must(t, err)
+		var out []string
+		for _, j := range jobs {
+			out = append(out, j.Description)
+		}
+		return out
+	}
+	want := []string{"test.sum(5, 5)", "test.sum(2, 2)", "test.sum(1, 1)", "test.sum(4, 4)"}
+	for _, q := range []*rqlite.Queue{one, many} {
+		if got := descs(q); !slices.Equal(got, want) {
+			t.Errorf("queue %s holds %q, want %q", q.Name, got, want)
+		}
+		if n, err := q.Registry(rqlite.Scheduled).Count(b.ctx); n != 1 || err != nil {
+			t.Errorf("queue %s: %d scheduled jobs (%v), want 1", q.Name, n, err)
+		}
+	}
+	if ttl := b.rdb.TTL(b.ctx, "rq:job:job-10").Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL of the job with a ttl, enqueued by EnqueueMany: %v", ttl)
 	}
 }

@@ -53,22 +53,44 @@ func ParseTime(s string) (time.Time, error) {
 func Epoch(t time.Time) int64 { return t.Unix() }
 
 // zlib writers and readers are costly to make (each holds large tables), so
-// they are reused.
+// they are reused: a stored writer for small inputs, one at the default
+// level for the others.
 var (
-	writers = sync.Pool{New: func() any { return zlib.NewWriter(nil) }}
-	readers sync.Pool // of io.ReadCloser that are zlib.Resetter
+	storeWriters   = sync.Pool{New: func() any { return mustWriter(zlib.NoCompression) }}
+	defaultWriters = sync.Pool{New: func() any { return mustWriter(zlib.DefaultCompression) }}
+	readers        sync.Pool // of io.ReadCloser that are zlib.Resetter
 )
 
+func mustWriter(level int) *zlib.Writer {
+	w, err := zlib.NewWriterLevel(nil, level)
+	if err != nil {
+		panic(err) // only valid levels
+	}
+	return w
+}
+
+// storeBelow is the size under which Compress stores its input instead of
+// compressing it: a job's call is often a few dozen bytes, which deflate
+// barely shrinks, while resetting a compressor at the default level clears
+// over half a megabyte of tables.
+const storeBelow = 256
+
 // Compress zlib-compresses b, as RQ stores the job's data and exc_info
-// (Python's zlib.compress, at the default level).
+// (Python's zlib.compress). Inputs under 256 bytes are stored in the zlib
+// stream without compression (level 0), the rest compressed at the
+// default level, as Python does; zlib.decompress reads both.
 func Compress(b []byte) []byte {
+	pool := &defaultWriters
+	if len(b) < storeBelow {
+		pool = &storeWriters
+	}
 	var buf bytes.Buffer
-	buf.Grow(len(b)/2 + 32)
-	w := writers.Get().(*zlib.Writer)
+	buf.Grow(len(b) + 16)
+	w := pool.Get().(*zlib.Writer)
 	w.Reset(&buf)
 	w.Write(b) // writes to a bytes.Buffer cannot fail
 	w.Close()
-	writers.Put(w)
+	pool.Put(w)
 	return buf.Bytes()
 }
 

@@ -214,18 +214,24 @@ func (j *Job) decode(h map[string]string) error {
 	j.WorkerName = h["worker_name"]
 	j.OnSuccess = h["success_callback_name"]
 	j.OnFailure = h["failure_callback_name"]
-	for field, dst := range map[string]*time.Time{
-		"created_at": &j.CreatedAt, "enqueued_at": &j.EnqueuedAt, "started_at": &j.StartedAt,
-		"ended_at": &j.EndedAt, "last_heartbeat": &j.LastHeartbeat,
+	for _, f := range [...]struct {
+		name string
+		dst  *time.Time
+	}{
+		{"created_at", &j.CreatedAt}, {"enqueued_at", &j.EnqueuedAt}, {"started_at", &j.StartedAt},
+		{"ended_at", &j.EndedAt}, {"last_heartbeat", &j.LastHeartbeat},
 	} {
-		if *dst, err = wire.ParseTime(h[field]); err != nil {
-			return fmt.Errorf("field %s: %w", field, err)
+		if *f.dst, err = wire.ParseTime(h[f.name]); err != nil {
+			return fmt.Errorf("field %s: %w", f.name, err)
 		}
 	}
-	for field, dst := range map[string]*time.Duration{
-		"timeout": &j.Timeout, "result_ttl": &j.ResultTTL, "failure_ttl": &j.FailureTTL, "ttl": &j.TTL,
+	for _, f := range [...]struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"timeout", &j.Timeout}, {"result_ttl", &j.ResultTTL}, {"failure_ttl", &j.FailureTTL}, {"ttl", &j.TTL},
 	} {
-		if *dst, err = storedDuration(field, h[field]); err != nil {
+		if *f.dst, err = storedDuration(f.name, h[f.name]); err != nil {
 			return err
 		}
 	}

@@ -34,8 +34,9 @@ func ParseTime(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	// Python's %f takes 1 to 6 digits; Go's time.Parse would take more,
-	// and a comma, so the form is checked first.
-	if rqTimestamp.MatchString(s) {
+	// and a comma, so the form is checked first: by hand for the form RQ
+	// writes, which is every timestamp but a few, else by a pattern.
+	if isTimeLayout(s) || rqTimestamp.MatchString(s) {
 		if t, err := time.Parse("2006-01-02T15:04:05.999999Z", s); err == nil {
 			return t, nil
 		}
@@ -46,6 +47,25 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("timestamp %q is not in RQ's format %s", s, TimeLayout)
+}
+
+// isTimeLayout reports whether s has the form of TimeLayout: digits
+// where it has digits, its punctuation elsewhere.
+func isTimeLayout(s string) bool {
+	if len(s) != len(TimeLayout) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c, l := s[i], TimeLayout[i]
+		if l >= '0' && l <= '9' {
+			if c < '0' || c > '9' {
+				return false
+			}
+		} else if c != l {
+			return false
+		}
+	}
+	return true
 }
 
 // Epoch is RQ's current_timestamp: whole seconds since the Unix epoch, the

@@ -105,6 +105,33 @@ func BenchmarkWorkerDequeueFinish(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
 }
 
+// BenchmarkWorkerPool10 is a burst pool of ten workers draining b.N
+// queued no-op jobs. Only the draining is timed.
+func BenchmarkWorkerPool10(b *testing.B) {
+	q, rdb, tasks := benchQueue(b)
+	ctx := context.Background()
+	for start := 0; start < b.N; start += 1000 {
+		if _, err := q.EnqueueMany(ctx, noopCalls(min(1000, b.N-start))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p, err := rqlite.NewWorkerPool(rdb, []string{q.Name}, 10, &rqlite.WorkerOptions{Burst: true, Tasks: tasks,
+		Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard, Level: rqlite.LevelWarning}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := p.Work(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if n, err := q.Registry(rqlite.Finished).Count(ctx); err != nil || n != int64(b.N) {
+		b.Fatalf("%d jobs finished (%v), want %d", n, err, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+}
+
 // jobData is a typical job's data: RQ's (func_name, instance, args,
 // kwargs) tuple.
 var jobData = []any{"tareas.enviar_correo", nil,

@@ -36,7 +36,10 @@ func ParseTime(s string) (time.Time, error) {
 	// Python's %f takes 1 to 6 digits; Go's time.Parse would take more,
 	// and a comma, so the form is checked first: by hand for the form RQ
 	// writes, which is every timestamp but a few, else by a pattern.
-	if isTimeLayout(s) || rqTimestamp.MatchString(s) {
+	if t, ok := parseLayout(s); ok {
+		return t, nil
+	}
+	if rqTimestamp.MatchString(s) {
 		if t, err := time.Parse("2006-01-02T15:04:05.999999Z", s); err == nil {
 			return t, nil
 		}
@@ -66,6 +69,42 @@ func isTimeLayout(s string) bool {
 		}
 	}
 	return true
+}
+
+// parseLayout reads s if it is in TimeLayout and a valid time, as
+// time.Parse would, without its cost; ok is false otherwise, and then
+// time.Parse says why.
+func parseLayout(s string) (t time.Time, ok bool) {
+	if !isTimeLayout(s) {
+		return time.Time{}, false
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, minute, second, micro := num(11, 2), num(14, 2), num(17, 2), num(20, 6)
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || second > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, second, micro*1000, time.UTC), true
+}
+
+// daysIn is the number of days of a month (1 to 12) of a year.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // Epoch is RQ's current_timestamp: whole seconds since the Unix epoch, the

@@ -21,7 +21,29 @@ func TestIsTimeLayout(t *testing.T) {
 			inputs = append(inputs, string(b))
 		}
 	}
+	for _, y := range []string{"0000", "1900", "2000", "2024", "2026"} {
+		for _, md := range []string{"01-31", "02-28", "02-29", "02-30", "04-30", "04-31", "12-31", "13-01", "00-10", "06-00"} {
+			for _, hms := range []string{"00:00:00", "23:59:59", "24:00:00", "12:60:00", "12:00:60"} {
+				inputs = append(inputs, y+"-"+md+"T"+hms+".000001Z")
+			}
+		}
+	}
 	for _, s := range inputs {
+		// ParseTime gives what time.Parse gives for the strings of the
+		// pattern.
+		got, gotErr := ParseTime(s)
+		if s != "" && (rqTimestamp.MatchString(s) || rqTimestampNoFraction.MatchString(s)) {
+			layout := "2006-01-02T15:04:05.999999Z"
+			if rqTimestampNoFraction.MatchString(s) {
+				layout = fallbackLayout
+			}
+			want, wantErr := time.Parse(layout, s)
+			if (gotErr == nil) != (wantErr == nil) || !got.Equal(want) {
+				t.Errorf("ParseTime(%q) = %v, %v; time.Parse gives %v, %v", s, got, gotErr, want, wantErr)
+			}
+		} else if s != "" && gotErr == nil {
+			t.Errorf("ParseTime(%q) accepted a string out of RQ's format", s)
+		}
 		if isTimeLayout(s) && !rqTimestamp.MatchString(s) {
 			t.Errorf("isTimeLayout(%q) is true, but the pattern does not match it", s)
 		}

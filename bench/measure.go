@@ -33,6 +33,18 @@ func (e *env) fail(what string, err error) {
 	fmt.Fprintf(e.progress, "bench: %s: FAILED: %v\n", what, err)
 }
 
+// pingRate is how many PING round trips one client makes per second, one
+// at a time: what a call that waits for Redis's reply cannot beat.
+func (e *env) pingRate() (float64, error) {
+	t0 := time.Now()
+	for range e.cfg.n {
+		if err := e.rdb.Ping(e.ctx).Err(); err != nil {
+			return 0, err
+		}
+	}
+	return perSecond(e.cfg.n, time.Since(t0)), nil
+}
+
 // flush empties the database of the URL, and only that one.
 func (e *env) flush() error { return e.rdb.FlushDB(e.ctx).Err() }
 
@@ -65,31 +77,70 @@ func (e *env) figure(name, unit string, dst **float64, f func() (float64, error)
 // rate is figure for a throughput: with -repeat K, the median of K
 // measurements.
 func (e *env) rate(name string, dst **float64, f func() (float64, error)) {
-	k := max(e.cfg.repeat, 1)
-	if !e.wanted(name) {
-		return
-	}
-	if k == 1 {
-		e.figure(name, "jobs/s", dst, f)
-		return
-	}
-	t0 := time.Now()
-	vs := make([]float64, 0, k)
-	for range k {
-		v, err := f()
-		if err != nil {
-			e.fail(name, err)
-			return
+	e.rates(rated{name, dst, f})
+}
+
+// rated is one throughput figure of a group.
+type rated struct {
+	name string
+	dst  **float64
+	f    func() (float64, error)
+}
+
+// rates measures figures that are compared with each other (rqlite and its
+// peers doing the same thing) in turns: with -repeat K, K rounds, each
+// running every figure once, in the opposite order to the round before, so
+// that a drift of the machine's speed during the run weighs on all of them
+// alike. Each figure is the median of its K measurements; one that fails
+// is reported and left out of the rounds that follow.
+func (e *env) rates(figures ...rated) {
+	var todo []rated
+	for _, r := range figures {
+		if r.dst != nil && e.wanted(r.name) {
+			todo = append(todo, r)
 		}
-		vs = append(vs, v)
 	}
-	slices.Sort(vs)
-	m := vs[(k-1)/2]
-	if k%2 == 0 {
-		m = round((vs[k/2-1]+vs[k/2])/2, 0)
+	k := max(e.cfg.repeat, 1)
+	values := make([][]float64, len(todo))
+	failed := make([]bool, len(todo))
+	took := make([]time.Duration, len(todo))
+	for round := range k {
+		for j := range todo {
+			i := j
+			if round%2 == 1 {
+				i = len(todo) - 1 - j
+			}
+			if failed[i] {
+				continue
+			}
+			t0 := time.Now()
+			v, err := todo[i].f()
+			took[i] += time.Since(t0)
+			if err != nil {
+				e.fail(todo[i].name, err)
+				failed[i] = true
+				continue
+			}
+			values[i] = append(values[i], v)
+		}
 	}
-	*dst = &m
-	e.logf("%-40s %12.3f jobs/s (median of %v, %.1f s)", name, m, vs, time.Since(t0).Seconds())
+	for i, r := range todo {
+		if failed[i] {
+			continue
+		}
+		vs := values[i]
+		slices.Sort(vs)
+		m := vs[(k-1)/2]
+		if k%2 == 0 {
+			m = round((vs[k/2-1]+vs[k/2])/2, 0)
+		}
+		*r.dst = &m
+		if k == 1 {
+			e.logf("%-40s %12.3f jobs/s (%.1f s)", r.name, m, took[i].Seconds())
+		} else {
+			e.logf("%-40s %12.3f jobs/s (median of %v, %.1f s)", r.name, m, vs, took[i].Seconds())
+		}
+	}
 }
 
 // concurrencyLevels are the points of the plot.
@@ -110,18 +161,70 @@ func (e *env) measure(r *Results) {
 		}
 	}
 
-	// rqlite.
-	e.rate("rqlite enqueue", &r.Enqueue, e.rqliteEnqueue)
-	e.rate("rqlite EnqueueMany", &r.EnqueueMany, e.rqliteEnqueueMany)
-	e.rate("rqlite worker", &r.Worker, func() (float64, error) { return e.rqliteDrain(n, 1, false) })
-	e.rate("rqlite worker-pool -n 10", &r.Pool10, func() (float64, error) { return e.rqliteDrain(n, 10, false) })
-	e.rate("rqlite isolated worker", &r.Isolated, func() (float64, error) { return e.rqliteDrain(n, 1, true) })
+	// Python RQ, on N/10 jobs (it is much slower), when it is installed.
+	r.PythonN = max(n/10, 100)
+	pn := r.PythonN
+	py, why := findPythonRQ(c.python)
+	switch {
+	case c.quick:
+		r.PythonRQ, py = "skipped (-quick)", nil
+	case !e.wanted("Python RQ"):
+		r.PythonRQ, py = "skipped (-only)", nil
+	case py == nil:
+		r.PythonRQ = why
+		e.logf("Python RQ: %s", why)
+	default:
+		defer py.close()
+		r.PythonRQ = py.version
+	}
+	// pyFigure is a Python RQ figure, or none (nil dst) without Python RQ.
+	pyFigure := func(name string, dst **float64, f func(p *pythonRQ) (float64, error)) rated {
+		if py == nil {
+			return rated{name: name}
+		}
+		return rated{name, dst, func() (float64, error) { return f(py) }}
+	}
+
+	// Throughput: each group holds the figures compared in the targets,
+	// measured in turns.
+	e.rates(
+		rated{"Redis round trips (PING)", &r.RoundTrip, e.pingRate},
+		rated{"rqlite enqueue", &r.Enqueue, e.rqliteEnqueue},
+		rated{"rqlite EnqueueMany", &r.EnqueueMany, e.rqliteEnqueueMany},
+		rated{"asynq enqueue", &r.AsynqEnqueue, e.asynqEnqueue},
+		pyFigure("Python RQ enqueue", &r.RQEnqueue, func(p *pythonRQ) (float64, error) { return e.pyEnqueue(p, pn) }),
+	)
+	e.rates(
+		rated{"rqlite worker", &r.Worker, func() (float64, error) { return e.rqliteDrain(n, 1, false) }},
+		rated{"asynq concurrency 1", &r.AsynqC1, func() (float64, error) { return e.asynqDrain(n, 1) }},
+		pyFigure("Python RQ SimpleWorker", &r.RQSimpleWorker, func(p *pythonRQ) (float64, error) { return e.pyDrain(p, pn, "simple", 1) }),
+	)
+	e.rates(
+		rated{"rqlite worker-pool -n 10", &r.Pool10, func() (float64, error) { return e.rqliteDrain(n, 10, false) }},
+		rated{"asynq concurrency 10", &r.AsynqC10, func() (float64, error) { return e.asynqDrain(n, 10) }},
+	)
+	e.rates(
+		rated{"rqlite isolated worker", &r.Isolated, func() (float64, error) { return e.rqliteDrain(n, 1, true) }},
+		pyFigure("Python RQ Worker (fork)", &r.RQWorker, func(p *pythonRQ) (float64, error) { return e.pyDrain(p, pn, "fork", 1) }),
+	)
 	if sweep {
 		points[1].Rqlite, points[10].Rqlite = r.Worker, r.Pool10
-		for _, w := range []int{2, 4} {
-			e.rate(fmt.Sprintf("rqlite worker-pool -n %d", w), &points[w].Rqlite, func() (float64, error) { return e.rqliteDrain(n, w, false) })
+		points[1].Asynq, points[10].Asynq = r.AsynqC1, r.AsynqC10
+		points[1].PythonRQ = r.RQSimpleWorker
+		for _, w := range []int{2, 4, 10} {
+			var figures []rated
+			if w != 10 {
+				figures = append(figures,
+					rated{fmt.Sprintf("rqlite worker-pool -n %d", w), &points[w].Rqlite, func() (float64, error) { return e.rqliteDrain(n, w, false) }},
+					rated{fmt.Sprintf("asynq concurrency %d", w), &points[w].Asynq, func() (float64, error) { return e.asynqDrain(n, w) }})
+			}
+			figures = append(figures, pyFigure(fmt.Sprintf("Python RQ %d SimpleWorkers", w), &points[w].PythonRQ,
+				func(p *pythonRQ) (float64, error) { return e.pyDrain(p, pn, "simple", w) }))
+			e.rates(figures...)
 		}
 	}
+
+	// Latency and memory.
 	samples := 1000
 	if c.quick {
 		samples = 100
@@ -137,44 +240,9 @@ func (e *env) measure(r *Results) {
 	}
 	e.figure("rqlite idle worker RSS", "MB", &r.WorkerRSS, func() (float64, error) { return e.rqliteRSS(1) })
 	e.figure("rqlite idle worker-pool -n 10 RSS", "MB", &r.Pool10RSS, func() (float64, error) { return e.rqliteRSS(10) })
-
-	// asynq.
-	e.rate("asynq enqueue", &r.AsynqEnqueue, e.asynqEnqueue)
-	e.rate("asynq concurrency 1", &r.AsynqC1, func() (float64, error) { return e.asynqDrain(n, 1) })
-	e.rate("asynq concurrency 10", &r.AsynqC10, func() (float64, error) { return e.asynqDrain(n, 10) })
-	if sweep {
-		points[1].Asynq, points[10].Asynq = r.AsynqC1, r.AsynqC10
-		for _, w := range []int{2, 4} {
-			e.rate(fmt.Sprintf("asynq concurrency %d", w), &points[w].Asynq, func() (float64, error) { return e.asynqDrain(n, w) })
-		}
-	}
 	e.figure("asynq idle server RSS, concurrency 1", "MB", &r.AsynqC1RSS, func() (float64, error) { return e.asynqRSS(1) })
 	e.figure("asynq idle server RSS, concurrency 10", "MB", &r.AsynqC10RSS, func() (float64, error) { return e.asynqRSS(10) })
-
-	// Python RQ, on N/10 jobs: it is much slower.
-	r.PythonN = max(n/10, 100)
-	py, why := findPythonRQ(c.python)
-	switch {
-	case c.quick:
-		r.PythonRQ = "skipped (-quick)"
-	case !e.wanted("Python RQ"):
-		r.PythonRQ = "skipped (-only)"
-	case py == nil:
-		r.PythonRQ = why
-		e.logf("Python RQ: %s", why)
-	default:
-		defer py.close()
-		r.PythonRQ = py.version
-		pn := r.PythonN
-		e.rate("Python RQ enqueue", &r.RQEnqueue, func() (float64, error) { return e.pyEnqueue(py, pn) })
-		e.rate("Python RQ SimpleWorker", &r.RQSimpleWorker, func() (float64, error) { return e.pyDrain(py, pn, "simple", 1) })
-		e.rate("Python RQ Worker (fork)", &r.RQWorker, func() (float64, error) { return e.pyDrain(py, pn, "fork", 1) })
-		if sweep {
-			points[1].PythonRQ = r.RQSimpleWorker
-			for _, w := range []int{2, 4, 10} {
-				e.rate(fmt.Sprintf("Python RQ %d SimpleWorkers", w), &points[w].PythonRQ, func() (float64, error) { return e.pyDrain(py, pn, "simple", w) })
-			}
-		}
+	if py != nil {
 		e.figure("Python RQ idle SimpleWorker RSS", "MB", &r.RQWorkerRSS, func() (float64, error) { return e.pyRSS(py) })
 	}
 

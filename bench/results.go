@@ -23,6 +23,9 @@ type Results struct {
 	PythonRQ  string  `json:"python_rq"` // RQ's version, or why it was not measured
 	Seconds   float64 `json:"seconds"`   // how long the run took
 
+	// Redis itself: one client's PING round trips, one at a time.
+	RoundTrip *float64 `json:"round_trip_per_s"`
+
 	// rqlite.
 	Enqueue        *float64 `json:"enqueue_per_s"`
 	EnqueueMany    *float64 `json:"enqueue_many_per_s"`
@@ -164,6 +167,10 @@ func renderTable(r *Results) string {
 	b.WriteString("¹ rqlite Worker, asynq concurrency 1, Python RQ SimpleWorker; all in burst mode\n")
 	b.WriteString("² rqlite WorkerPool of 10, asynq concurrency 10\n")
 	b.WriteString("³ rqlite Worker with Isolated: true (work horse processes), Python RQ Worker (a fork per job)\n")
+	if r.RoundTrip != nil {
+		fmt.Fprintf(&b, "Redis round trips, one at a time (PING from Go): %s/s, the ceiling of any enqueue that waits for its reply\n",
+			rate(r.RoundTrip))
+	}
 
 	if len(r.Concurrency) > 0 {
 		b.WriteString("\nThroughput against concurrency (jobs/s)\n")

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -196,16 +198,9 @@ func (q *Queue) runSync(ctx context.Context, j *prepared) (*Job, error) {
 // enqueue_many. Either all are enqueued or none. Calls with dependencies
 // are not accepted here: use EnqueueCall for them.
 func (q *Queue) EnqueueMany(ctx context.Context, calls []Call) ([]*Job, error) {
-	prepared := make([]*prepared, len(calls))
-	for i := range calls {
-		p, err := q.prepare(calls[i].Func, &calls[i].EnqueueOptions)
-		if err != nil {
-			return nil, fmt.Errorf("call %d: %w", i+1, err)
-		}
-		if len(p.job.DependencyIDs) > 0 {
-			return nil, fmt.Errorf("rqlite: call %d: EnqueueMany does not take dependencies; use EnqueueCall", i+1)
-		}
-		prepared[i] = p
+	prepared, err := q.prepareMany(calls)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		q.pushAll(ctx, p, prepared)
@@ -241,8 +236,59 @@ func withoutField(fields []any, name string) []any {
 	return out
 }
 
+// prepareMany prepares the calls of EnqueueMany. The IDs and times are
+// made in the order of the calls (the queue's NewID and Now need not be
+// safe for concurrent use); the rest, which is most of the work, is shared
+// among the processors for a large batch.
+func (q *Queue) prepareMany(calls []Call) ([]*prepared, error) {
+	ids := make([]string, len(calls))
+	nows := make([]time.Time, len(calls))
+	for i := range calls {
+		nows[i] = q.c.now()
+		if ids[i] = calls[i].JobID; ids[i] == "" {
+			ids[i] = q.newID()
+		}
+	}
+	out := make([]*prepared, len(calls))
+	errs := make([]error, len(calls))
+	prepare := func(from, to int) {
+		for i := from; i < to; i++ {
+			out[i], errs[i] = q.prepareWith(calls[i].Func, &calls[i].EnqueueOptions, ids[i], nows[i])
+		}
+	}
+	const perGoroutine = 256
+	if parts := min(runtime.GOMAXPROCS(0), len(calls)/perGoroutine); parts > 1 {
+		var wg sync.WaitGroup
+		size := (len(calls) + parts - 1) / parts
+		for from := 0; from < len(calls); from += size {
+			wg.Go(func() { prepare(from, min(len(calls), from+size)) })
+		}
+		wg.Wait()
+	} else {
+		prepare(0, len(calls))
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("call %d: %w", i+1, err)
+		}
+		if len(out[i].job.DependencyIDs) > 0 {
+			return nil, fmt.Errorf("rqlite: call %d: EnqueueMany does not take dependencies; use EnqueueCall", i+1)
+		}
+	}
+	return out, nil
+}
+
 // prepare checks a call and its options and builds the job's hash.
 func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
+	id := o.JobID
+	if id == "" {
+		id = q.newID()
+	}
+	return q.prepareWith(f, o, id, q.c.now())
+}
+
+// prepareWith is prepare with the job's ID and creation time given.
+func (q *Queue) prepareWith(f any, o *EnqueueOptions, id string, now time.Time) (*prepared, error) {
 	if err := ValidateQueueName(q.Name); err != nil {
 		return nil, err
 	}
@@ -253,9 +299,8 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 	if _, err := task.bind(o.Args, o.Kwargs); err != nil {
 		return nil, fmt.Errorf("rqlite: %w", err)
 	}
-	now := q.c.now()
 	j := &Job{
-		ID:              o.JobID,
+		ID:              id,
 		FuncName:        task.Name,
 		Args:            o.Args,
 		Kwargs:          o.Kwargs,
@@ -269,9 +314,7 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 		AllowDepFailure: o.AllowDependencyFailure,
 		c:               q.c,
 	}
-	if j.ID == "" {
-		j.ID = q.newID()
-	} else if !jobIDPattern.MatchString(j.ID) {
+	if o.JobID != "" && !jobIDPattern.MatchString(j.ID) {
 		return nil, fmt.Errorf("rqlite: invalid job ID %q: use only letters, digits, '_' and '-'", j.ID)
 	}
 	for _, id := range o.DependsOn {

@@ -498,3 +498,40 @@ func TestEnqueueManyOrder(t *testing.T) {
 		t.Errorf("TTL of the job with a ttl, enqueued by EnqueueMany: %v", ttl)
 	}
 }
+
+// TestEnqueueManyLarge enqueues a batch large enough to be prepared on
+// several goroutines (run with -race): the jobs keep the order of the
+// calls, their IDs are made in that order, and a bad call is reported by
+// its number.
+func TestEnqueueManyLarge(t *testing.T) {
+	b := setup(t)
+	q := rqlite.NewQueue("large", b.rdb, &rqlite.QueueOptions{Tasks: b.reg, Serializer: rqlite.Pickle,
+		Now: func() time.Time { return fixedNow },
+		NewID: func() string {
+			b.n++
+			return fmt.Sprintf("job-%d", b.n)
+		}})
+	calls := make([]rqlite.Call, 2000)
+	for i := range calls {
+		calls[i] = rqlite.Call{Func: Sum, EnqueueOptions: rqlite.EnqueueOptions{Args: []any{i, 1}}}
+	}
+	jobs, err := q.EnqueueMany(b.ctx, calls)
+	must(t, err)
+	ids, err := q.JobIDs(b.ctx, 0, -1)
+	must(t, err)
+	if len(jobs) != len(calls) || len(ids) != len(calls) {
+		t.Fatalf("%d jobs returned, %d queued; want %d", len(jobs), len(ids), len(calls))
+	}
+	for i, id := range ids {
+		if want := fmt.Sprintf("job-%d", i+1); id != want || jobs[i].ID != want {
+			t.Fatalf("job %d: queued %s, returned %s; want %s", i+1, id, jobs[i].ID, want)
+		}
+	}
+	if got, err := q.FetchJob(b.ctx, "job-1500"); err != nil || got.Description != "test.sum(1499, 1)" {
+		t.Errorf("job-1500: %+v, %v", got, err)
+	}
+	calls[1700].Args = []any{"only one"}
+	if _, err := q.EnqueueMany(b.ctx, calls); err == nil || !strings.HasPrefix(err.Error(), "call 1701: ") {
+		t.Errorf("EnqueueMany with a bad call 1701: %v", err)
+	}
+}

@@ -33,18 +33,6 @@ func (e *env) fail(what string, err error) {
 	fmt.Fprintf(e.progress, "bench: %s: FAILED: %v\n", what, err)
 }
 
-// pingRate is how many PING round trips one client makes per second, one
-// at a time: what a call that waits for Redis's reply cannot beat.
-func (e *env) pingRate() (float64, error) {
-	t0 := time.Now()
-	for range e.cfg.n {
-		if err := e.rdb.Ping(e.ctx).Err(); err != nil {
-			return 0, err
-		}
-	}
-	return perSecond(e.cfg.n, time.Since(t0)), nil
-}
-
 // flush empties the database of the URL, and only that one.
 func (e *env) flush() error { return e.rdb.FlushDB(e.ctx).Err() }
 
@@ -195,6 +183,7 @@ func (e *env) measure(r *Results) {
 		pyFigure("Python RQ enqueue", &r.RQEnqueue, func(p *pythonRQ) (float64, error) { return e.pyEnqueue(p, pn) }),
 	)
 	e.rates(
+		rated{"Redis: RQ's writes per job (script)", &r.RQWritesFloor, e.rqWritesRate},
 		rated{"rqlite worker", &r.Worker, func() (float64, error) { return e.rqliteDrain(n, 1, false) }},
 		rated{"asynq concurrency 1", &r.AsynqC1, func() (float64, error) { return e.asynqDrain(n, 1) }},
 		pyFigure("Python RQ SimpleWorker", &r.RQSimpleWorker, func(p *pythonRQ) (float64, error) { return e.pyDrain(p, pn, "simple", 1) }),

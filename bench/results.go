@@ -23,8 +23,10 @@ type Results struct {
 	PythonRQ  string  `json:"python_rq"` // RQ's version, or why it was not measured
 	Seconds   float64 `json:"seconds"`   // how long the run took
 
-	// Redis itself: one client's PING round trips, one at a time.
-	RoundTrip *float64 `json:"round_trip_per_s"`
+	// Redis itself, one call at a time from one client: PING round trips,
+	// and a worker's writes per job in RQ's layout as one bare script.
+	RoundTrip     *float64 `json:"round_trip_per_s"`
+	RQWritesFloor *float64 `json:"rq_writes_per_s"`
 
 	// rqlite.
 	Enqueue        *float64 `json:"enqueue_per_s"`
@@ -86,6 +88,9 @@ type Target struct {
 	Op       string   `json:"op"`       // ">=" or "<="
 	Limit    float64  `json:"limit"`
 	Status   string   `json:"status"` // "pass", "fail" or "not measured"
+	// Ceiling is, for a ratio that a floor of Redis bounds, the most that
+	// ratio could be in this run (the floor over the peer's figure).
+	Ceiling *float64 `json:"ceiling,omitempty"`
 }
 
 // targetSpec defines a target from the figures it compares.
@@ -95,6 +100,8 @@ type targetSpec struct {
 	op    string
 	limit float64
 	value func(r *Results) *float64
+	// ceiling, when a floor of Redis bounds the ratio, is that bound.
+	ceiling func(r *Results) *float64
 }
 
 // ratio is a/b, or nil when either is unknown.
@@ -108,19 +115,23 @@ func ratio(a, b *float64) *float64 {
 func value(v *float64) *float64 { return v }
 
 var targetSpecs = []targetSpec{
-	{"enqueue, one call at a time, vs asynq's enqueue", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Enqueue, r.AsynqEnqueue) }},
-	{"enqueue, one call at a time, vs Python RQ's enqueue", "x", ">=", 8, func(r *Results) *float64 { return ratio(r.Enqueue, r.RQEnqueue) }},
-	{"EnqueueMany (batches of 1,000) vs asynq's enqueue", "x", ">=", 10, func(r *Results) *float64 { return ratio(r.EnqueueMany, r.AsynqEnqueue) }},
-	{"one worker vs asynq concurrency 1", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Worker, r.AsynqC1) }},
-	{"one worker vs Python RQ's SimpleWorker", "x", ">=", 20, func(r *Results) *float64 { return ratio(r.Worker, r.RQSimpleWorker) }},
-	{"worker-pool -n 10 vs asynq concurrency 10", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Pool10, r.AsynqC10) }},
-	{"process isolation vs Python RQ's forking Worker", "x", ">=", 10, func(r *Results) *float64 { return ratio(r.Isolated, r.RQWorker) }},
-	{"enqueue→start latency, idle worker, p50", "ms", "<=", 1, func(r *Results) *float64 { return value(r.LatencyP50) }},
-	{"enqueue→start latency, idle worker, p99", "ms", "<=", 5, func(r *Results) *float64 { return value(r.LatencyP99) }},
-	{"idle worker RSS", "MB", "<=", 12, func(r *Results) *float64 { return value(r.WorkerRSS) }},
-	{"idle worker-pool -n 10 RSS", "MB", "<=", 20, func(r *Results) *float64 { return value(r.Pool10RSS) }},
-	{"drain rate, 1,000,000 queued vs 1,000 queued", "x", ">=", 0.9, func(r *Results) *float64 { return ratio(r.Drain1M, r.Drain1k) }},
-	{"rq stats time, large vs small registries", "x", "<=", 1.5, func(r *Results) *float64 { return ratio(r.StatsLarge, r.StatsSmall) }},
+	{"enqueue, one call at a time, vs asynq's enqueue", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Enqueue, r.AsynqEnqueue) },
+		func(r *Results) *float64 { return ratio(r.RoundTrip, r.AsynqEnqueue) }},
+	{"enqueue, one call at a time, vs Python RQ's enqueue", "x", ">=", 8, func(r *Results) *float64 { return ratio(r.Enqueue, r.RQEnqueue) },
+		func(r *Results) *float64 { return ratio(r.RoundTrip, r.RQEnqueue) }},
+	{"EnqueueMany (batches of 1,000) vs asynq's enqueue", "x", ">=", 10, func(r *Results) *float64 { return ratio(r.EnqueueMany, r.AsynqEnqueue) }, nil},
+	{"one worker vs asynq concurrency 1", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Worker, r.AsynqC1) },
+		func(r *Results) *float64 { return ratio(r.RQWritesFloor, r.AsynqC1) }},
+	{"one worker vs Python RQ's SimpleWorker", "x", ">=", 20, func(r *Results) *float64 { return ratio(r.Worker, r.RQSimpleWorker) },
+		func(r *Results) *float64 { return ratio(r.RQWritesFloor, r.RQSimpleWorker) }},
+	{"worker-pool -n 10 vs asynq concurrency 10", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Pool10, r.AsynqC10) }, nil},
+	{"process isolation vs Python RQ's forking Worker", "x", ">=", 10, func(r *Results) *float64 { return ratio(r.Isolated, r.RQWorker) }, nil},
+	{"enqueue→start latency, idle worker, p50", "ms", "<=", 1, func(r *Results) *float64 { return value(r.LatencyP50) }, nil},
+	{"enqueue→start latency, idle worker, p99", "ms", "<=", 5, func(r *Results) *float64 { return value(r.LatencyP99) }, nil},
+	{"idle worker RSS", "MB", "<=", 12, func(r *Results) *float64 { return value(r.WorkerRSS) }, nil},
+	{"idle worker-pool -n 10 RSS", "MB", "<=", 20, func(r *Results) *float64 { return value(r.Pool10RSS) }, nil},
+	{"drain rate, 1,000,000 queued vs 1,000 queued", "x", ">=", 0.9, func(r *Results) *float64 { return ratio(r.Drain1M, r.Drain1k) }, nil},
+	{"rq stats time, large vs small registries", "x", "<=", 1.5, func(r *Results) *float64 { return ratio(r.StatsLarge, r.StatsSmall) }, nil},
 }
 
 // evaluate compares the figures of r with the targets.
@@ -137,6 +148,11 @@ func evaluate(r *Results) []Target {
 			t.Status = "fail"
 			if ok {
 				t.Status = "pass"
+			}
+		}
+		if s.ceiling != nil {
+			if c := s.ceiling(r); c != nil {
+				t.Ceiling = ptr(round(*c, 2))
 			}
 		}
 		ts[i] = t
@@ -167,9 +183,12 @@ func renderTable(r *Results) string {
 	b.WriteString("¹ rqlite Worker, asynq concurrency 1, Python RQ SimpleWorker; all in burst mode\n")
 	b.WriteString("² rqlite WorkerPool of 10, asynq concurrency 10\n")
 	b.WriteString("³ rqlite Worker with Isolated: true (work horse processes), Python RQ Worker (a fork per job)\n")
-	if r.RoundTrip != nil {
-		fmt.Fprintf(&b, "Redis round trips, one at a time (PING from Go): %s/s, the ceiling of any enqueue that waits for its reply\n",
-			rate(r.RoundTrip))
+	if r.RoundTrip != nil || r.RQWritesFloor != nil {
+		b.WriteString("\nCeilings: Redis alone, one call at a time from one Go client (jobs/s)\n")
+		writeTable(&b, [][]string{
+			{"PING round trips: no enqueue that waits for its reply goes faster", rate(r.RoundTrip)},
+			{"RQ's writes for one job as one bare script: no single RQ worker goes faster", rate(r.RQWritesFloor)},
+		})
 	}
 
 	if len(r.Concurrency) > 0 {
@@ -220,11 +239,27 @@ func renderTable(r *Results) string {
 		if t.Measured != nil {
 			measured = fmtTarget(*t.Measured, t.Unit)
 		}
-		rows = append(rows, []string{mark + " " + t.Name, measured, "target " + op + " " + fmtTarget(t.Limit, t.Unit)})
+		ceiling := ""
+		if t.Ceiling != nil {
+			ceiling = "ceiling " + fmtTarget(*t.Ceiling, t.Unit) + "⁴"
+		}
+		rows = append(rows, []string{mark + " " + t.Name, measured, "target " + op + " " + fmtTarget(t.Limit, t.Unit), ceiling})
 	}
-	writeAligned(&b, rows, "lrl")
+	writeAligned(&b, rows, "lrll")
 	fmt.Fprintf(&b, "%d met, %d missed, %d not measured\n", pass, fail, len(r.Targets)-pass-fail)
+	if hasCeiling(r.Targets) {
+		b.WriteString("⁴ the most the ratio could be in this run: the ceiling above (PING, or RQ's writes per job) over the peer's figure\n")
+	}
 	return b.String()
+}
+
+func hasCeiling(ts []Target) bool {
+	for _, t := range ts {
+		if t.Ceiling != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func fmtTarget(v float64, unit string) string {

@@ -380,3 +380,19 @@ func TestWorkshopKit(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeShowsBenchResults checks that the README shows the table of
+// bench/resultados.txt as it is, so that the two never differ.
+func TestReadmeShowsBenchResults(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := os.ReadFile("bench/resultados.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```text\n"+string(table)+"```\n") {
+		t.Error("README.md does not show bench/resultados.txt as it is, in a text block: copy it again")
+	}
+}

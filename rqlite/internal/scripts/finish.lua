@@ -72,24 +72,27 @@ local function done(enqueued, retried, counted)
   if ARGV[14] == '1' then
     return out
   end
+  -- The worker's counters: the job counter and the total working time,
+  -- written with the rest of the worker hash below.
+  local counts = {}
   if counted then
-    redis.call('HINCRBY', KEYS[3], ARGV[10], 1)
-    redis.call('HINCRBYFLOAT', KEYS[3], 'total_working_time', ARGV[11])
+    local old = redis.call('HMGET', KEYS[3], ARGV[10], 'total_working_time')
+    counts = {ARGV[10], (tonumber(old[1]) or 0) + 1,
+      'total_working_time', (tonumber(old[2]) or 0) + tonumber(ARGV[11])}
   end
   local next_job = false
   if take_next then
+    worker.prefix, worker.counts = out, counts
     next_job = take(worker, {unpack(KEYS, 9)}, '', not counted)
   end
   if type(next_job) == 'table' then
-    -- take has made the worker busy with the next job.
-    for _, v in ipairs(next_job) do
-      out[#out + 1] = v
-    end
-    return out
+    -- take has made the worker busy with the next job, and its reply
+    -- extends out.
+    return next_job
   end
   if counted then
     redis.call('HDEL', KEYS[3], 'current_job')
-    redis.call('HSET', KEYS[3], 'state', 'idle', 'current_job_working_time', '0', 'last_heartbeat', now_ts)
+    redis.call('HSET', KEYS[3], 'state', 'idle', 'current_job_working_time', '0', 'last_heartbeat', now_ts, unpack(counts))
     redis.call('EXPIRE', KEYS[3], ARGV[12])
   end
   if next_job then

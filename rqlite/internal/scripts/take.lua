@@ -17,6 +17,11 @@
 --   now_float        now, epoch seconds with microseconds (RQ 2.x)
 --   suspended        the key rq:suspended
 --   finishing        the ID of the job whose end the call records, if any
+--   prefix           a table that the reply extends, if any: its items
+--                    come first
+--   counts           field, value... to write in the worker hash with the
+--                    job (the counters that the end of the previous job
+--                    updated), if any
 --
 -- popped is the ID of a job already popped from queue_keys[1] (by BLPOP),
 -- or ''. With check_current, a job this worker already started and has
@@ -42,7 +47,9 @@ local function start(w, queue_key, id)
   local queue = string.sub(queue_key, 10)
   local values = {last_heartbeat = w.now_ts, status = 'started', started_at = w.now_ts, worker_name = w.name}
   local timeout
-  local out = {queue, id}
+  local out = w.prefix or {}
+  out[#out + 1] = queue
+  out[#out + 1] = id
   for i = 1, #hash, 2 do
     local f = hash[i]
     if f == 'timeout' then
@@ -66,7 +73,7 @@ local function start(w, queue_key, id)
   end
   if not w.sync then
     redis.call('HSET', w.key, 'state', 'busy', 'current_job', id,
-      'current_job_working_time', '0', 'last_heartbeat', w.now_ts)
+      'current_job_working_time', '0', 'last_heartbeat', w.now_ts, unpack(w.counts or {}))
     redis.call('EXPIRE', w.key, ttl)
   end
   local member = id
@@ -96,7 +103,9 @@ local function current(w)
   if redis.call('HGET', job, 'status') ~= 'started' or redis.call('HGET', job, 'worker_name') ~= w.name then
     return nil
   end
-  local out = {redis.call('HGET', job, 'origin') or '', id}
+  local out = w.prefix or {}
+  out[#out + 1] = redis.call('HGET', job, 'origin') or ''
+  out[#out + 1] = id
   for _, v in ipairs(redis.call('HGETALL', job)) do
     out[#out + 1] = v
   end

@@ -550,18 +550,15 @@ func durationField(option string, d time.Duration, discardOK bool) (string, erro
 	switch {
 	case d == 0:
 		return "", nil
-	case d == Forever:
-		return "-1", nil
-	case d == Discard && discardOK:
-		return "0", nil
+	case d == Forever, d == Discard && discardOK:
 	case d < 0:
 		return "", fmt.Errorf("rqlite: invalid %s %v: it must be positive, or rqlite.Forever", option, d)
+	default:
+		if _, err := wholeSeconds(option, d); err != nil {
+			return "", err
+		}
 	}
-	n, err := wholeSeconds(option, d)
-	if err != nil {
-		return "", err
-	}
-	return strconv.FormatInt(n, 10), nil
+	return strconv.FormatInt(rqSeconds(d), 10), nil
 }
 
 func flag(b bool) string {

@@ -64,3 +64,15 @@ func wholeSeconds(option string, d time.Duration) (int64, error) {
 	}
 	return int64(d / time.Second), nil
 }
+
+// rqSeconds is a duration as RQ stores timeouts and TTLs: whole seconds,
+// -1 for Forever and 0 for Discard.
+func rqSeconds(d time.Duration) int64 {
+	switch d {
+	case Forever:
+		return -1
+	case Discard:
+		return 0
+	}
+	return int64(d / time.Second)
+}

@@ -934,7 +934,7 @@ func (w *Worker) finishSuccess(ctx context.Context, d *dequeued, job *Job, resul
 		}
 		rv = base64.StdEncoding.EncodeToString(b)
 	}
-	seconds := ttlSeconds(ttl)
+	seconds := rqSeconds(ttl)
 	if job.OnSuccess != "" {
 		takeUntil = time.Time{} // the callback runs before the next job
 	}
@@ -965,7 +965,7 @@ func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out o
 	if callback != "" {
 		takeUntil = time.Time{} // the callback runs before the next job
 	}
-	retried, next := w.finish(ctx, d, out.status, ttlSeconds(ttl), job.FailureTTL != 0, ResultFailed, "exc_string", exc, "failed_job_count", elapsed, takeUntil)
+	retried, next := w.finish(ctx, d, out.status, rqSeconds(ttl), job.FailureTTL != 0, ResultFailed, "exc_string", exc, "failed_job_count", elapsed, takeUntil)
 	fn := job.FuncName
 	if fn == "" {
 		fn = "?"
@@ -976,18 +976,6 @@ func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out o
 	}
 	w.callback(ctx, job, callback, nil, out.err)
 	return next
-}
-
-// ttlSeconds converts a TTL option into the seconds the finish script
-// takes: -1 for Forever, 0 for Discard.
-func ttlSeconds(d time.Duration) int64 {
-	switch d {
-	case Forever:
-		return -1
-	case Discard:
-		return 0
-	}
-	return int64(d / time.Second)
 }
 
 func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int64, streamTTL bool,

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -53,23 +56,41 @@ redis.call('HINCRBYFLOAT', worker, 'total_working_time', '0.000012')
 return hash
 `)
 
-// rqWritesRate is how many jobs per second one client gets through
-// rqWrites, one call at a time: the ceiling of a single worker that keeps
-// RQ's whole state, whatever its client does.
-func (e *env) rqWritesRate() (float64, error) {
+// rqWritesRate is how many jobs per second go through rqWrites when
+// `clients` clients call it at once, each one call at a time, until the
+// queue is empty: with one client, the ceiling of a single worker that
+// keeps RQ's whole state, whatever its client does; with ten, Redis is
+// kept busy, and it is the ceiling of a pool of such workers.
+func (e *env) rqWritesRate(clients int) (float64, error) {
 	if err := e.flush(); err != nil {
 		return 0, err
 	}
 	if err := e.fill(e.cfg.n); err != nil {
 		return 0, err
 	}
-	keys := []string{"rq:queue:" + benchQueue, "rq:worker:floor"}
+	errs := make([]error, clients)
+	var wg sync.WaitGroup
 	t0 := time.Now()
-	for range e.cfg.n {
-		now := time.Now()
-		if err := rqWrites.Run(e.ctx, e.rdb, keys, now.UTC().Format("2006-01-02T15:04:05.000000Z"), now.Unix()).Err(); err != nil {
-			return 0, err
-		}
+	for c := range clients {
+		wg.Go(func() {
+			keys := []string{"rq:queue:" + benchQueue, fmt.Sprintf("rq:worker:floor-%d", c)}
+			for {
+				now := time.Now()
+				err := rqWrites.Run(e.ctx, e.rdb, keys, now.UTC().Format("2006-01-02T15:04:05.000000Z"), now.Unix()).Err()
+				if err == redis.Nil {
+					return // the queue is empty
+				}
+				if err != nil {
+					errs[c] = err
+					return
+				}
+			}
+		})
 	}
-	return perSecond(e.cfg.n, time.Since(t0)), e.expectFinished(e.queue(), e.cfg.n)
+	wg.Wait()
+	el := time.Since(t0)
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	return perSecond(e.cfg.n, el), e.expectFinished(e.queue(), e.cfg.n)
 }

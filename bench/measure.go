@@ -183,12 +183,13 @@ func (e *env) measure(r *Results) {
 		pyFigure("Python RQ enqueue", &r.RQEnqueue, func(p *pythonRQ) (float64, error) { return e.pyEnqueue(p, pn) }),
 	)
 	e.rates(
-		rated{"Redis: RQ's writes per job (script)", &r.RQWritesFloor, e.rqWritesRate},
+		rated{"Redis: RQ's writes per job (script)", &r.RQWritesFloor, func() (float64, error) { return e.rqWritesRate(1) }},
 		rated{"rqlite worker", &r.Worker, func() (float64, error) { return e.rqliteDrain(n, 1, false) }},
 		rated{"asynq concurrency 1", &r.AsynqC1, func() (float64, error) { return e.asynqDrain(n, 1) }},
 		pyFigure("Python RQ SimpleWorker", &r.RQSimpleWorker, func(p *pythonRQ) (float64, error) { return e.pyDrain(p, pn, "simple", 1) }),
 	)
 	e.rates(
+		rated{"Redis: RQ's writes per job, 10 clients", &r.RQWritesFloor10, func() (float64, error) { return e.rqWritesRate(10) }},
 		rated{"rqlite worker-pool -n 10", &r.Pool10, func() (float64, error) { return e.rqliteDrain(n, 10, false) }},
 		rated{"asynq concurrency 10", &r.AsynqC10, func() (float64, error) { return e.asynqDrain(n, 10) }},
 	)

@@ -476,3 +476,61 @@ func TestCallbackSignatureIsChecked(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestWorkerStopsTakingJobs checks the cases where a worker must not take
+// its next job in the call that records a job's outcome: its last job
+// (MaxJobs), and workers suspended while the job ran. In both, the jobs
+// left stay queued and none is left started.
+func TestWorkerStopsTakingJobs(t *testing.T) {
+	t.Run("MaxJobs", func(t *testing.T) {
+		b, r := workerSetup(t)
+		q := b.queue("default")
+		for _, s := range []string{"a", "b", "c", "d", "e"} {
+			_, err := q.Enqueue(b.ctx, "test.note", s)
+			must(t, err)
+		}
+		w, log := b.worker(t, []string{"default"}, &rqlite.WorkerOptions{Burst: true, MaxJobs: 2})
+		must(t, w.Work(b.ctx))
+		if got := r.got(); strings.Join(got, ",") != "a,b" {
+			t.Errorf("ran %q, want a and b", got)
+		}
+		if !strings.Contains(log.String(), "finished executing 2 jobs, quitting") {
+			t.Errorf("log:\n%s", log)
+		}
+		checkLeft(t, b, q, 3)
+	})
+	t.Run("suspended", func(t *testing.T) {
+		b, r := workerSetup(t)
+		must(t, b.reg.Register("test.suspend", func(ctx context.Context) error {
+			r.note("suspend")
+			return rqlite.Suspend(ctx, b.rdb, 0)
+		}))
+		q := b.queue("default")
+		_, err := q.Enqueue(b.ctx, "test.suspend")
+		must(t, err)
+		for _, s := range []string{"b", "c"} {
+			_, err := q.Enqueue(b.ctx, "test.note", s)
+			must(t, err)
+		}
+		w, log := b.worker(t, []string{"default"}, &rqlite.WorkerOptions{Burst: true})
+		must(t, w.Work(b.ctx))
+		if got := r.got(); strings.Join(got, ",") != "suspend" {
+			t.Errorf("ran %q, want only the job that suspends the workers", got)
+		}
+		if !strings.Contains(log.String(), "Suspended in burst mode, exiting") {
+			t.Errorf("log:\n%s", log)
+		}
+		checkLeft(t, b, q, 2)
+	})
+}
+
+// checkLeft checks that n jobs are still queued in q, and none started.
+func checkLeft(t *testing.T, b *bundle, q *rqlite.Queue, n int64) {
+	t.Helper()
+	if left, err := q.Count(b.ctx); left != n || err != nil {
+		t.Errorf("%d jobs queued (%v), want %d", left, err, n)
+	}
+	if started, err := q.Registry(rqlite.Started).Count(b.ctx); started != 0 || err != nil {
+		t.Errorf("%d jobs started (%v), want none", started, err)
+	}
+}

@@ -62,12 +62,6 @@ func (e *env) figure(name, unit string, dst **float64, f func() (float64, error)
 	e.logf("%-40s %12.3f %-6s (%.1f s)", name, v, unit, time.Since(t0).Seconds())
 }
 
-// rate is figure for a throughput: with -repeat K, the median of K
-// measurements.
-func (e *env) rate(name string, dst **float64, f func() (float64, error)) {
-	e.rates(rated{name, dst, f})
-}
-
 // rated is one throughput figure of a group.
 type rated struct {
 	name string

@@ -106,6 +106,12 @@ type Worker struct {
 	sync  bool   // runs jobs for a synchronous queue: no worker hash
 	horse *horse // the work horse of an isolated worker, started ahead of need
 
+	// Between jobs: waiting is set after a BLPOP that found nothing, and
+	// idleBeat is when the worker last told Redis it is idle (zero since it
+	// last did something else).
+	waiting  bool
+	idleBeat time.Time
+
 	mu      sync.Mutex
 	current *running // the job being run, if any
 	done    int      // jobs run so far
@@ -513,13 +519,23 @@ func epochFloat(t time.Time) string {
 // in burst mode) after blocking on the queues for a while. It returns nil
 // when there is no job.
 func (w *Worker) dequeue(ctx context.Context) (*dequeued, error) {
-	job, err := w.takeJob(ctx, "", "")
-	if job != nil || err != nil || w.opts.Burst {
-		return job, err
+	if !w.waiting {
+		job, err := w.takeJob(ctx, "", "")
+		if job != nil || err != nil || w.opts.Burst {
+			w.idleBeat = time.Time{}
+			return job, err
+		}
 	}
 	// Nothing waiting: block on every queue at once, in priority order, as
-	// RQ's BLPOP. The short timeout lets a stop request be noticed.
-	if err := w.idleHeartbeat(ctx); err != nil {
+	// RQ's BLPOP. The short timeout lets a stop request be noticed; a turn
+	// that found nothing is followed by another at once, without the
+	// dequeue script, as the queues were empty a moment ago.
+	suspended, err := w.idleTurn(ctx)
+	if err != nil || suspended {
+		w.waiting, w.idleBeat = false, time.Time{}
+		if suspended {
+			return nil, errSuspended
+		}
 		return nil, err
 	}
 	qkeys := make([]string, len(w.queues))
@@ -528,8 +544,10 @@ func (w *Worker) dequeue(ctx context.Context) (*dequeued, error) {
 	}
 	res, err := w.c.rdb.BLPop(ctx, time.Second, qkeys...).Result()
 	if errors.Is(err, redis.Nil) {
+		w.waiting = true
 		return nil, nil
 	}
+	w.waiting, w.idleBeat = false, time.Time{}
 	if err != nil {
 		return nil, err
 	}
@@ -601,14 +619,33 @@ func taken(items []any, execID, execStart string) (*dequeued, error) {
 	return job, nil
 }
 
-// idleHeartbeat tells Redis the worker is alive and waiting.
-func (w *Worker) idleHeartbeat(ctx context.Context) error {
-	_, err := w.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, w.Key(), "state", "idle", "last_heartbeat", wire.FormatTime(w.c.now()))
-		p.Expire(ctx, w.Key(), w.opts.WorkerTTL+60*time.Second)
+// idleBeatEvery is how often a worker waiting for jobs tells Redis it is
+// alive (at most: never less often than its WorkerTTL).
+const idleBeatEvery = 10 * time.Second
+
+// idleTurn is the round trip before each BLPOP of a worker waiting for
+// jobs: it checks that workers are not suspended and, when it is time (on
+// the first turn, then every idleBeatEvery), tells Redis the worker is
+// alive and idle.
+func (w *Worker) idleTurn(ctx context.Context) (suspended bool, err error) {
+	now := w.c.now()
+	beat := w.idleBeat.IsZero() || now.Sub(w.idleBeat) >= min(idleBeatEvery, w.opts.WorkerTTL)
+	var exists *redis.IntCmd
+	_, err = w.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, keys.Suspended)
+		if beat {
+			p.HSet(ctx, w.Key(), "state", "idle", "last_heartbeat", wire.FormatTime(now))
+			p.Expire(ctx, w.Key(), w.opts.WorkerTTL+60*time.Second)
+		}
 		return nil
 	})
-	return err
+	if err != nil {
+		return false, err
+	}
+	if beat {
+		w.idleBeat = now
+	}
+	return exists.Val() == 1, nil
 }
 
 // maintain cleans the registries of the worker's queues, unless another

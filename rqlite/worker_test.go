@@ -534,3 +534,79 @@ func checkLeft(t *testing.T, b *bundle, q *rqlite.Queue, n int64) {
 		t.Errorf("%d jobs started (%v), want none", started, err)
 	}
 }
+
+// commandCounter is a go-redis hook that counts the commands a client
+// sends, alone or in pipelines.
+type commandCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *commandCounter) count(cmds ...redis.Cmder) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, cmd := range cmds {
+		c.n[cmd.Name()]++
+	}
+}
+
+func (c *commandCounter) get(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[name]
+}
+
+func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.count(cmd)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.count(cmds...)
+		return next(ctx, cmds)
+	}
+}
+
+// TestIdleWorkerBlocks checks what a worker waiting for jobs sends to
+// Redis: after one run of the dequeue script, only a BLPOP per turn and a
+// check that workers are not suspended, without the script; and that it
+// still notices a suspension and a job.
+func TestIdleWorkerBlocks(t *testing.T) {
+	b, r := workerSetup(t)
+	counter := &commandCounter{n: map[string]int{}}
+	b.rdb.AddHook(counter)
+	w, _ := b.worker(t, []string{"default"}, nil)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- w.Work(ctx) }()
+	waitFor(t, "a first BLPOP turn", func() bool { return counter.get("blpop") >= 1 })
+	scripts := counter.get("evalsha") // the registries' cleaning and one dequeue
+	waitFor(t, "three more BLPOP turns", func() bool { return counter.get("blpop") >= 4 })
+	if n := counter.get("evalsha") - scripts; n != 0 {
+		t.Errorf("the idle worker ran %d scripts in three turns, want none", n)
+	}
+	if n := counter.get("exists"); n < 4 {
+		t.Errorf("the idle worker checked for a suspension %d times in 4 turns", n)
+	}
+	if state := b.rdb.HGet(b.ctx, w.Key(), "state").Val(); state != "idle" {
+		t.Errorf("worker state %q, want idle", state)
+	}
+
+	must(t, rqlite.Suspend(b.ctx, b.rdb, 0))
+	waitFor(t, "the worker to notice the suspension", func() bool {
+		return b.rdb.HGet(b.ctx, w.Key(), "state").Val() == "suspended"
+	})
+	must(t, rqlite.Resume(b.ctx, b.rdb))
+	waitFor(t, "the worker to be idle again", func() bool { return b.rdb.HGet(b.ctx, w.Key(), "state").Val() == "idle" })
+	_, err := b.queue("default").Enqueue(b.ctx, "test.note", "hola")
+	must(t, err)
+	waitFor(t, "the job to run", func() bool { return len(r.got()) == 1 })
+	w.RequestStop()
+	must(t, <-done)
+}

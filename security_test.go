@@ -22,6 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 // These tests start redis-server (and redis-sentinel) processes of their
@@ -43,7 +44,7 @@ func redisServer(t *testing.T, binary, url string, args ...string) int {
 		t.Skipf("%s is not installed", binary)
 	}
 	for attempt := 0; ; attempt++ {
-		port := freePort(t)
+		port := rqtest.FreePort(t)
 		cmdArgs := make([]string, len(args))
 		for i, a := range args {
 			cmdArgs[i] = strings.ReplaceAll(a, "{port}", fmt.Sprint(port))
@@ -107,16 +108,6 @@ func serverPID(url string) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no process_id in INFO")
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // rqRun runs the rq binary and returns its output and exit error.

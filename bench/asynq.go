@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,19 +74,14 @@ func (e *env) asynqDrain(n, concurrency int) (float64, error) {
 	cl := asynq.NewClient(asynqOpt(e.opts))
 	defer cl.Close()
 	const callers = 4
-	var wg sync.WaitGroup
-	errs := make([]error, callers)
-	for c := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := c; i < n && errs[c] == nil; i += callers {
-				_, errs[c] = cl.Enqueue(noopTask(i), asynq.Queue(benchQueue))
+	if err := together(callers, func(c int) error {
+		for i := c; i < n; i += callers {
+			if _, err := cl.Enqueue(noopTask(i), asynq.Queue(benchQueue)); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+		}
+		return nil
+	}); err != nil {
 		return 0, err
 	}
 	if err := e.asynqExpectPending(n); err != nil {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -68,29 +66,22 @@ func (e *env) rqWritesRate(clients int) (float64, error) {
 	if err := e.fill(e.cfg.n); err != nil {
 		return 0, err
 	}
-	errs := make([]error, clients)
-	var wg sync.WaitGroup
 	t0 := time.Now()
-	for c := range clients {
-		wg.Go(func() {
-			keys := []string{"rq:queue:" + benchQueue, fmt.Sprintf("rq:worker:floor-%d", c)}
-			for {
-				now := time.Now()
-				err := rqWrites.Run(e.ctx, e.rdb, keys, now.UTC().Format("2006-01-02T15:04:05.000000Z"), now.Unix()).Err()
-				if err == redis.Nil {
-					return // the queue is empty
-				}
-				if err != nil {
-					errs[c] = err
-					return
-				}
+	if err := together(clients, func(c int) error {
+		keys := []string{"rq:queue:" + benchQueue, fmt.Sprintf("rq:worker:floor-%d", c)}
+		for {
+			now := time.Now()
+			err := rqWrites.Run(e.ctx, e.rdb, keys, now.UTC().Format("2006-01-02T15:04:05.000000Z"), now.Unix()).Err()
+			if err == redis.Nil {
+				return nil // the queue is empty
 			}
-		})
-	}
-	wg.Wait()
-	el := time.Since(t0)
-	if err := errors.Join(errs...); err != nil {
+			if err != nil {
+				return err
+			}
+		}
+	}); err != nil {
 		return 0, err
 	}
+	el := time.Since(t0)
 	return perSecond(e.cfg.n, el), e.expectFinished(e.queue(), e.cfg.n)
 }

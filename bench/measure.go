@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,6 +33,18 @@ func (e *env) logf(format string, args ...any) {
 func (e *env) fail(what string, err error) {
 	e.failed++
 	fmt.Fprintf(e.progress, "bench: %s: FAILED: %v\n", what, err)
+}
+
+// together runs f(0) to f(n-1) on n goroutines and returns their errors
+// joined.
+func together(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // flush empties the database of the URL, and only that one.

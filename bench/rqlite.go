@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -72,19 +71,14 @@ func (e *env) fill(n int) error { return e.fillQueue(e.queue(), n) }
 
 func (e *env) fillQueue(q *rqlite.Queue, n int) error {
 	const callers = 4
-	var wg sync.WaitGroup
-	errs := make([]error, callers)
-	for c := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for start := c * 1000; start < n && errs[c] == nil; start += callers * 1000 {
-				errs[c] = enqueueBatch(e.ctx, q, start, min(n, start+1000))
+	return together(callers, func(c int) error {
+		for start := c * 1000; start < n; start += callers * 1000 {
+			if err := enqueueBatch(e.ctx, q, start, min(n, start+1000)); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+		}
+		return nil
+	})
 }
 
 // cloneFill queues n no-op jobs in q faster than Enqueue can, for the
@@ -100,28 +94,23 @@ func (e *env) cloneFill(q *rqlite.Queue, n int) error {
 		return err
 	}
 	const callers, batch = 4, 1000
-	var wg sync.WaitGroup
-	errs := make([]error, callers)
-	for c := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for start := 1 + c*batch; start < n && errs[c] == nil; start += callers * batch {
-				_, errs[c] = e.rdb.Pipelined(e.ctx, func(p redis.Pipeliner) error {
-					ids := make([]any, 0, batch)
-					for i := start; i < min(n, start+batch); i++ {
-						id := fmt.Sprintf("%s-%08d", job.ID, i)
-						p.HSet(e.ctx, "rq:job:"+id, fields)
-						ids = append(ids, id)
-					}
-					p.RPush(e.ctx, q.Key(), ids...)
-					return nil
-				})
+	if err := together(callers, func(c int) error {
+		for start := 1 + c*batch; start < n; start += callers * batch {
+			if _, err := e.rdb.Pipelined(e.ctx, func(p redis.Pipeliner) error {
+				ids := make([]any, 0, batch)
+				for i := start; i < min(n, start+batch); i++ {
+					id := fmt.Sprintf("%s-%08d", job.ID, i)
+					p.HSet(e.ctx, "rq:job:"+id, fields)
+					ids = append(ids, id)
+				}
+				p.RPush(e.ctx, q.Key(), ids...)
+				return nil
+			}); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	if got, err := q.Count(e.ctx); err != nil || got != int64(n) {

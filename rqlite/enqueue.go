@@ -225,17 +225,6 @@ type prepared struct {
 	at      time.Time // when a scheduled job is due; zero if not scheduled
 }
 
-// withoutField returns fields (field, value pairs) without the named one.
-func withoutField(fields []any, name string) []any {
-	out := fields[:0:0]
-	for i := 0; i+1 < len(fields); i += 2 {
-		if fields[i] != name {
-			out = append(out, fields[i], fields[i+1])
-		}
-	}
-	return out
-}
-
 // prepareMany prepares the calls of EnqueueMany. The IDs and times are
 // made in the order of the calls (the queue's NewID and Now need not be
 // safe for concurrent use); the rest, which is most of the work, is shared
@@ -374,9 +363,13 @@ func (q *Queue) prepareWith(f any, o *EnqueueOptions, id string, now time.Time) 
 		"worker_name", "",
 		"origin", q.Name,
 		"description", j.Description,
-		"enqueued_at", wire.FormatTime(now),
-		"timeout", timeout,
 	}
+	if o.At.IsZero() && len(o.DependsOn) == 0 {
+		// Queued at once. A scheduled job gets its enqueued_at when its
+		// time comes, a dependent one when its dependencies end.
+		fields = append(fields, "enqueued_at", created)
+	}
+	fields = append(fields, "timeout", timeout)
 	for _, f := range [][2]string{{"result_ttl", resultTTL}, {"failure_ttl", failureTTL}, {"ttl", ttl}} {
 		if f[1] != "" {
 			fields = append(fields, f[0], f[1])
@@ -439,7 +432,6 @@ func (q *Queue) prepareWith(f any, o *EnqueueOptions, id string, now time.Time) 
 			return nil, fmt.Errorf("rqlite: a job cannot both be scheduled and depend on other jobs")
 		}
 		j.Status, j.EnqueuedAt = StatusScheduled, time.Time{}
-		fields = withoutField(fields, "enqueued_at")
 	}
 	p := &prepared{job: j, fields: fields, atFront: o.AtFront, at: o.At}
 	if o.TTL > 0 {
@@ -511,11 +503,7 @@ func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {
 	for _, d := range deps {
 		argv = append(argv, d)
 	}
-	for i := 0; i < len(j.fields); i += 2 {
-		if j.fields[i] != "enqueued_at" { // the script sets it only if the job is queued
-			argv = append(argv, j.fields[i], j.fields[i+1])
-		}
-	}
+	argv = append(argv, j.fields...)
 	res, err := scripts.EnqueueDependent.Run(ctx, q.c.rdb, ks, argv...).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)

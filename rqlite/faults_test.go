@@ -25,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 // The fault tests: a worker, in this process or an rq process, runs jobs
@@ -55,7 +56,7 @@ func startFaultRedis(t *testing.T, aof bool) *faultRedis {
 	s := &faultRedis{t: t, dir: t.TempDir(), aof: aof}
 	var err error
 	for range 3 { // a port found free may be taken before the server binds it
-		s.port = faultFreePort(t)
+		s.port = rqtest.FreePort(t)
 		if err = s.start(); err == nil {
 			t.Cleanup(s.kill)
 			return s
@@ -63,16 +64,6 @@ func startFaultRedis(t *testing.T, aof bool) *faultRedis {
 	}
 	t.Fatal(err)
 	return nil
-}
-
-func faultFreePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // start runs the server on s.port and waits until it answers PING.

@@ -112,6 +112,8 @@ type Worker struct {
 	waiting  bool
 	idleBeat time.Time
 
+	qkeys []string // the queues' keys, made once (queueKeys)
+
 	mu      sync.Mutex
 	current *running // the job being run, if any
 	done    int      // jobs run so far
@@ -538,11 +540,7 @@ func (w *Worker) dequeue(ctx context.Context) (*dequeued, error) {
 		}
 		return nil, err
 	}
-	qkeys := make([]string, len(w.queues))
-	for i, q := range w.queues {
-		qkeys[i] = keys.Queue(q)
-	}
-	res, err := w.c.rdb.BLPop(ctx, time.Second, qkeys...).Result()
+	res, err := w.c.rdb.BLPop(ctx, time.Second, w.queueKeys()...).Result()
 	if errors.Is(err, redis.Nil) {
 		w.waiting = true
 		return nil, nil
@@ -554,6 +552,16 @@ func (w *Worker) dequeue(ctx context.Context) (*dequeued, error) {
 	return w.takeJob(ctx, res[0], res[1])
 }
 
+// queueKeys are the keys of the worker's queues, highest priority first.
+func (w *Worker) queueKeys() []string {
+	if w.qkeys == nil {
+		for _, q := range w.queues {
+			w.qkeys = append(w.qkeys, keys.Queue(q))
+		}
+	}
+	return w.qkeys
+}
+
 // takeJob runs the dequeue script; queueKey and id name a job already
 // popped by BLPOP, to be started first.
 func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, error) {
@@ -562,9 +570,7 @@ func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, e
 	if queueKey != "" {
 		ks = append(ks, queueKey)
 	} else {
-		for _, q := range w.queues {
-			ks = append(ks, keys.Queue(q))
-		}
+		ks = append(ks, w.queueKeys()...)
 	}
 	execID := ""
 	if w.opts.RQ2 {
@@ -1017,7 +1023,10 @@ func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out o
 
 func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int64, streamTTL bool,
 	rtype ResultType, field, value, counter string, elapsed time.Duration, takeUntil time.Time) (retried bool, next *dequeued) {
-	takeNext := !w.sync && !takeUntil.IsZero() && ctx.Err() == nil && !w.stopRequested()
+	now := w.c.now()
+	// The next job is taken unless the worker was asked to stop meanwhile
+	// (or takeUntil, zero when it may not take one, has passed).
+	takeNext := now.Before(takeUntil) && ctx.Err() == nil && !w.stopRequested()
 	// The outcome is written even during a cold shut down, and through a
 	// Redis outage of up to five minutes; after that the job stays in the
 	// started registry, and the next cleanup fails it (or retries it).
@@ -1027,15 +1036,11 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int
 	if status != StatusFinished {
 		registry = keys.Failed(d.queue)
 	}
-	now := w.c.now()
-	takeNext = takeNext && now.Before(takeUntil)
 	ks := []string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
 		keys.Dependents(d.id), keys.Dependencies(d.id)}
 	if takeNext {
 		ks = append(ks, keys.Suspended)
-		for _, q := range w.queues {
-			ks = append(ks, keys.Queue(q))
-		}
+		ks = append(ks, w.queueKeys()...)
 	}
 	_, hasDeps := d.hash["dependency_ids"]
 	if !hasDeps {

@@ -109,3 +109,14 @@ func end(tb testing.TB, l *lease) {
 		tb.Errorf("rqtest: %v", err)
 	}
 }
+
+// FreePort returns a TCP port of 127.0.0.1 that nothing listens on, for a
+// server that a test starts itself.
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	port, err := freePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return port
+}

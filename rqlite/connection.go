@@ -34,14 +34,14 @@ type Connection struct {
 func ParseConnection(rawURL string) (Connection, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return Connection{}, fmt.Errorf("rqlite: invalid Redis URL %q", RedactURL(rawURL))
+		return Connection{}, &URLError{URL: RedactURL(rawURL)}
 	}
 	q := u.Query()
 	caFile := q.Get("ssl_ca_certs")
 	q.Del("ssl_ca_certs")
 	bad := func(err error) (Connection, error) {
 		msg := strings.ReplaceAll(err.Error(), rawURL, RedactURL(rawURL))
-		return Connection{}, fmt.Errorf("rqlite: invalid Redis URL %q: %s", RedactURL(rawURL), msg)
+		return Connection{}, &URLError{URL: RedactURL(rawURL), Reason: msg}
 	}
 	var c Connection
 	if q.Has("master_name") {
@@ -139,4 +139,17 @@ func (c Connection) String() string {
 		return fmt.Sprintf("rediss://%s/%d", o.Addr, o.DB)
 	}
 	return fmt.Sprintf("redis://%s/%d", o.Addr, o.DB)
+}
+
+// A URLError says that a Redis URL cannot be read, and why.
+type URLError struct {
+	URL    string // with any password replaced by "***"
+	Reason string // "" when the URL is not a URL at all
+}
+
+func (e *URLError) Error() string {
+	if e.Reason == "" {
+		return fmt.Sprintf("rqlite: invalid Redis URL %q", e.URL)
+	}
+	return fmt.Sprintf("rqlite: invalid Redis URL %q: %s", e.URL, e.Reason)
 }

@@ -78,7 +78,7 @@ func (l *Logger) init() {
 			l.DateFormat = "15:04:05"
 		}
 		if l.Now == nil {
-			l.Now = time.Now
+			l.Now = logClock()
 		}
 		switch {
 		case l.Color > 0:

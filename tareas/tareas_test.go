@@ -96,9 +96,9 @@ func TestNuevoID(t *testing.T) {
 	uuid4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}
 	for range 100 {
-		id := NuevoID()
+		id := nuevoID()
 		if !uuid4.MatchString(id) || seen[id] {
-			t.Fatalf("NuevoID() = %q (repeated: %v)", id, seen[id])
+			t.Fatalf("nuevoID() = %q (repeated: %v)", id, seen[id])
 		}
 		seen[id] = true
 	}

@@ -68,6 +68,7 @@ func New() *cobra.Command {
 		newWorkerPoolCommand(g),
 		newSuspendCommand(g),
 		newResumeCommand(g),
+		newResetCommand(g),
 		newDashboardCommand(g),
 	)
 	return root

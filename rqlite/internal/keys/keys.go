@@ -14,6 +14,8 @@ const (
 	// Suspended is a STRING whose existence suspends every worker.
 	Suspended = "rq:suspended"
 
+	// Pattern matches every key of RQ's layout, for SCAN.
+	Pattern = "rq:*"
 	// QueuePrefix starts every queue key.
 	QueuePrefix = "rq:queue:"
 	// JobPrefix starts every job key.

@@ -57,7 +57,8 @@ var (
 	buildErr  error
 )
 
-// buildCommands builds every demo and cmd/rq once per test process.
+// buildCommands builds every demo, every exercise's solution and cmd/rq
+// once per test process.
 func buildCommands(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -67,7 +68,12 @@ func buildCommands(t *testing.T) string {
 		}
 		pkgs := []string{"./cmd/rq"}
 		dirs, _ := filepath.Glob("demos/*[a-z]")
+		more, _ := filepath.Glob("ejercicios/*")
+		dirs = append(dirs, more...)
 		for _, d := range dirs {
+			if info, err := os.Stat(d); err != nil || !info.IsDir() {
+				continue
+			}
 			if filepath.Base(d) != "internal" {
 				pkgs = append(pkgs, "./"+d)
 			}

@@ -8,21 +8,21 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
 
 func main() {
-	demo.Comprobar(tareas.Comprobar())
 	ctx := context.Background()
 
-	inicio := tareas.SegundosSimulados()
+	inicio := time.Now()
 	for range 10 {
 		n := tareas.Duracion() // de 2 a 7 segundos
 		if _, err := tareas.TareaPesadaYFalible(ctx, n); err != nil {
 			fmt.Println(err)
 		}
 	}
-	fmt.Printf("He tardado %d segundos en total\n", tareas.SegundosSimulados()-inicio)
+	segundos := time.Since(inicio).Seconds()
+	fmt.Printf("He tardado %.0f segundos en total\n", segundos)
 }

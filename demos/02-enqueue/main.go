@@ -6,27 +6,35 @@ package main
 import (
 	"context"
 	"fmt"
+	"log"
+	"os"
+	"time"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
 
 func main() {
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
 
-	// La cola "default". NuevoID solo sirve para que, con TAREAS_SEMILLA,
-	// los trabajos tengan siempre los mismos identificadores; sin ella son
-	// UUID al azar, como en RQ.
-	q := rqlite.NewQueue("default", rdb, &rqlite.QueueOptions{NewID: tareas.NuevoID})
+	// El Redis de REDIS_URL o, si está vacía, redis://localhost:6379/0.
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
 
-	inicio := tareas.SegundosSimulados()
+	// La cola "default" de ese Redis.
+	q := rqlite.NewQueue("default", rdb, nil)
+
+	inicio := time.Now()
 	for range 10 {
 		n := tareas.Duracion()
 		// En vez de tareas.TareaPesadaYFalible(ctx, n):
-		_, err := q.Enqueue(ctx, tareas.TareaPesadaYFalible, n)
-		demo.Comprobar(err)
+		if _, err := q.Enqueue(ctx, tareas.TareaPesadaYFalible, n); err != nil {
+			log.Fatal(err)
+		}
 	}
-	fmt.Printf("He tardado %d segundos en total\n", tareas.SegundosSimulados()-inicio)
+	segundos := time.Since(inicio).Seconds()
+	fmt.Printf("He tardado %.0f segundos en total\n", segundos)
 }

@@ -5,18 +5,26 @@ package main
 import (
 	"context"
 	"fmt"
+	"log"
+	"os"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 )
 
 func main() {
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
+
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
 
 	for _, nombre := range []string{"default", "low", "high"} {
 		n, err := rqlite.NewQueue(nombre, rdb, nil).Count(ctx)
-		demo.Comprobar(err)
+		if err != nil {
+			log.Fatal(err)
+		}
 		fmt.Printf("%s: %d\n", nombre, n)
 	}
 }

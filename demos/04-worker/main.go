@@ -10,25 +10,30 @@ package main
 
 import (
 	"context"
+	"log"
 	"os"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
-	"github.com/colasrq/rqlite-tutorial/tareas"
+	_ "github.com/colasrq/rqlite-tutorial/tareas" // las tareas que conoce
 )
 
 func main() {
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
 
-	w, err := rqlite.NewWorker(rdb, []string{"high", "default", "low"}, &rqlite.WorkerOptions{
-		// Como en 05-burst: nombre y reloj fijos con TAREAS_SEMILLA, y los
-		// errores en la salida estándar.
-		Name:   tareas.NuevoNombre(),
-		Logger: &rqlite.Logger{Now: tareas.Reloj, Err: os.Stdout},
-	})
-	demo.Comprobar(err)
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
+
+	colas := []string{"high", "default", "low"}
+	w, err := rqlite.NewWorker(rdb, colas, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// Run atiende las señales como RQ: Ctrl-C (SIGINT) o SIGTERM.
-	demo.Comprobar(w.Run(ctx))
+	if err := w.Run(ctx); err != nil {
+		log.Fatal(err)
+	}
 }

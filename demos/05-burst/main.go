@@ -7,25 +7,32 @@ package main
 
 import (
 	"context"
+	"log"
 	"os"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
-	"github.com/colasrq/rqlite-tutorial/tareas"
+	_ "github.com/colasrq/rqlite-tutorial/tareas" // las tareas que conoce
 )
 
 func main() {
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
 
-	w, err := rqlite.NewWorker(rdb, []string{"high", "default", "low"}, &rqlite.WorkerOptions{
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
+
+	colas := []string{"high", "default", "low"}
+	w, err := rqlite.NewWorker(rdb, colas, &rqlite.WorkerOptions{
 		Burst: true, // terminar cuando no quede trabajo
-		// Lo siguiente solo hace que la salida sea siempre igual con
-		// TAREAS_SEMILLA: el nombre del worker y el reloj de su registro.
-		// Los errores van a la salida estándar, para verlos en orden.
-		Name:   tareas.NuevoNombre(),
-		Logger: &rqlite.Logger{Now: tareas.Reloj, Err: os.Stdout},
 	})
-	demo.Comprobar(err)
-	demo.Comprobar(w.Work(ctx))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Run atiende las señales como RQ: Ctrl-C (SIGINT) o SIGTERM.
+	if err := w.Run(ctx); err != nil {
+		log.Fatal(err)
+	}
 }

@@ -7,40 +7,54 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
+	"os"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
 
 func main() {
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
+
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
 
 	// Dos trabajos en cada cola, por orden de llegada: low, default, high.
 	colaDe := map[string]string{}
 	for _, nombre := range []string{"low", "default", "high"} {
-		q := rqlite.NewQueue(nombre, rdb, &rqlite.QueueOptions{NewID: tareas.NuevoID})
+		q := rqlite.NewQueue(nombre, rdb, nil)
 		for i := 1; i <= 2; i++ {
 			job, err := q.Enqueue(ctx, tareas.Sumar, i, i)
-			demo.Comprobar(err)
+			if err != nil {
+				log.Fatal(err)
+			}
 			colaDe[job.ID] = nombre
 			fmt.Printf("Encolado en %-8s %s\n", nombre+":", job.Description)
 		}
 	}
 
-	// Un worker en modo burst que atiende high, default y low, en ese orden.
-	// Su registro se descarta: lo que nos interesa es en qué orden termina.
+	// Un worker en modo burst que atiende high, default y low, en ese
+	// orden. Su registro se descarta: lo que nos interesa es en qué orden
+	// termina los trabajos, y eso lo cuenta JobDone.
 	orden := 0
-	w, err := rqlite.NewWorker(rdb, []string{"high", "default", "low"}, &rqlite.WorkerOptions{
+	colas := []string{"high", "default", "low"}
+	w, err := rqlite.NewWorker(rdb, colas, &rqlite.WorkerOptions{
 		Burst:  true,
-		Name:   tareas.NuevoNombre(),
 		Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard},
 		JobDone: func(id string, estado rqlite.Status) {
 			orden++
-			fmt.Printf("%d.º hecho: un trabajo de %s (%s)\n", orden, colaDe[id], estado)
+			fmt.Printf("%d.º hecho: %s, de %s (%s)\n",
+				orden, id[:8], colaDe[id], estado)
 		},
 	})
-	demo.Comprobar(err)
-	demo.Comprobar(w.Work(ctx))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := w.Work(ctx); err != nil {
+		log.Fatal(err)
+	}
 }

@@ -324,6 +324,11 @@ func (r *pageRunner) run(t *testing.T, p page) {
 				}
 			}
 		}
+		if want != nil {
+			if msg := checkDuration(*want); msg != "" {
+				t.Errorf("%s:%d: %s", p.file, want.line, msg)
+			}
+		}
 		switch {
 		case want != nil:
 			if g, w := normalise(got.String(), r.redisURL), normalise(want.text+"\n", r.redisURL); g != w {
@@ -333,6 +338,42 @@ func (r *pageRunner) run(t *testing.T, p page) {
 			t.Errorf("%s:%d: a command of this block failed, and no output block follows it:\n%s", p.file, b.line, got.String())
 		}
 	}
+}
+
+var (
+	titleSeconds = regexp.MustCompile(`\((\d+) s\b`)
+	tookSeconds  = regexp.MustCompile(`He tardado (\d+) segundos`)
+	logClock     = regexp.MustCompile(`(?m)^(\d\d):(\d\d):(\d\d) `)
+)
+
+// checkDuration checks the duration an output block's title gives, as
+// "Salida (34 s)", against the output itself: what the program says it
+// took, or else the time between its first and last log lines, or else 0.
+func checkDuration(b pageBlock) string {
+	m := titleSeconds.FindStringSubmatch(b.title)
+	if m == nil {
+		return ""
+	}
+	var said int
+	fmt.Sscan(m[1], &said)
+	shown, how := 0, "it has no times, so it should be 0"
+	if t := tookSeconds.FindStringSubmatch(b.text); t != nil {
+		fmt.Sscan(t[1], &shown)
+		how = "the program says it took that"
+	} else if stamps := logClock.FindAllStringSubmatch(b.text, -1); len(stamps) > 0 {
+		seconds := func(s []string) int {
+			var h, m, sec int
+			fmt.Sscan(s[1], &h)
+			fmt.Sscan(s[2], &m)
+			fmt.Sscan(s[3], &sec)
+			return h*3600 + m*60 + sec
+		}
+		shown, how = seconds(stamps[len(stamps)-1])-seconds(stamps[0]), "its log lines span that"
+	}
+	if said != shown {
+		return fmt.Sprintf("the title says %d s, but the output shows %d s (%s)", said, shown, how)
+	}
+	return ""
 }
 
 // isOutput reports whether next is the output of the commands in b: a

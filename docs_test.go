@@ -404,3 +404,108 @@ func TestReadmeShowsBenchResults(t *testing.T) {
 		t.Error("README.md does not show bench/resultados.txt as it is, in a text block: copy it again")
 	}
 }
+
+// The walkthrough's programs, each after the one it grows from: its page
+// highlights the lines that changed.
+var chapterPrograms = []struct{ page, program, previous string }{
+	{"docs/02-encolar.md", "demos/02-enqueue/main.go", "demos/01-sync/main.go"},
+	{"docs/03-contar.md", "demos/03-count/main.go", "demos/02-enqueue/main.go"},
+	{"docs/04-workers.md", "demos/04-worker/main.go", "demos/03-count/main.go"},
+	{"docs/05-burst.md", "demos/05-burst/main.go", "demos/04-worker/main.go"},
+}
+
+var hlLines = regexp.MustCompile(`hl_lines="([^"]*)"`)
+
+// TestDocsHighlightChangedLines checks that each chapter highlights
+// exactly the lines of its program that are not in the previous chapter's
+// (a line diff; the package comment at the top is not counted).
+func TestDocsHighlightChangedLines(t *testing.T) {
+	for _, c := range chapterPrograms {
+		page, err := os.ReadFile(c.page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var attr []string
+		for _, line := range strings.Split(string(page), "\n") {
+			if strings.HasPrefix(line, "```go") && strings.Contains(line, `title="`+c.program+`"`) {
+				attr = hlLines.FindStringSubmatch(line)
+			}
+		}
+		if attr == nil {
+			t.Errorf("%s: no ```go title=%q hl_lines=\"...\" block", c.page, c.program)
+			continue
+		}
+		want := changedLines(t, c.previous, c.program)
+		if got := expandRanges(attr[1]); got != want {
+			t.Errorf("%s: hl_lines=%q, but the lines of %s not in %s are %q", c.page, attr[1], c.program, c.previous, want)
+		}
+	}
+}
+
+// changedLines returns, as hl_lines would list them, the line numbers of
+// file that a longest-common-subsequence diff against old does not keep,
+// leaving out the comment before the package clause.
+func changedLines(t *testing.T, old, file string) string {
+	read := func(name string) []string {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	}
+	a, b := read(old), read(file)
+	// lcs[i][j] is the longest common subsequence of a[i:] and b[j:].
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	kept := make([]bool, len(b))
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
+			kept[j] = true
+			i, j = i+1, j+1
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			i++
+		default:
+			j++
+		}
+	}
+	var lines []string
+	inPackage := false
+	for j, line := range b {
+		inPackage = inPackage || strings.HasPrefix(line, "package ")
+		if inPackage && !kept[j] && strings.TrimSpace(line) != "" {
+			lines = append(lines, fmt.Sprint(j+1))
+		}
+	}
+	return strings.Join(lines, " ")
+}
+
+// expandRanges turns hl_lines' "3 5-7" into "3 5 6 7".
+func expandRanges(s string) string {
+	var out []string
+	for _, f := range strings.Fields(s) {
+		lo, hi, isRange := strings.Cut(f, "-")
+		if !isRange {
+			out = append(out, f)
+			continue
+		}
+		var a, b int
+		fmt.Sscan(lo, &a)
+		fmt.Sscan(hi, &b)
+		for n := a; n <= b; n++ {
+			out = append(out, fmt.Sprint(n))
+		}
+	}
+	return strings.Join(out, " ")
+}

@@ -443,7 +443,8 @@ func isLongWorker(args []string) bool {
 	if len(args) == 0 {
 		return false
 	}
-	if args[0] == "04-worker" {
+	switch args[0] {
+	case "04-worker", "worker-low", "worker-callado": // demos/, ejercicios/
 		return true
 	}
 	if args[0] != "rq" || len(args) < 2 || args[1] != "worker" && args[1] != "worker-pool" {
@@ -586,7 +587,7 @@ func (r *pageRunner) waitIdle(t *testing.T, b *background, line string) {
 		settled := cur == last && strings.HasSuffix(cur, "\n")
 		last = cur
 		if !settled {
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
 		}
 		return settled
 	})

@@ -3,10 +3,13 @@ package rqlitetutorial_test
 import (
 	"bufio"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -508,4 +511,48 @@ func expandRanges(s string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// lessonImports are the packages lesson code may import, besides the
+// standard library: what a reader's own module would.
+var lessonImports = []string{
+	"github.com/colasrq/rqlite-tutorial/rqlite",
+	"github.com/colasrq/rqlite-tutorial/tareas",
+	"github.com/redis/go-redis/v9",
+}
+
+// TestLessonCodeImportsOnlyWhatAReaderHas checks every program of demos/
+// and ejercicios/: a reader who copies one into a module of their own
+// needs nothing else (no internal package, no test helper).
+func TestLessonCodeImportsOnlyWhatAReaderHas(t *testing.T) {
+	files, _ := filepath.Glob("demos/*/*.go")
+	more, _ := filepath.Glob("ejercicios/*/*.go")
+	files = append(files, more...)
+	if len(files) < 10 {
+		t.Fatalf("found only %d lesson files", len(files))
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range file.Imports {
+			path := strings.Trim(imp.Path.Value, `"`)
+			if !strings.Contains(strings.SplitN(path, "/", 2)[0], ".") {
+				continue // the standard library
+			}
+			// Library packages beyond rqlite (the dashboard) are fine in
+			// the other pages' programs; the numbered chapters use none.
+			library := strings.HasPrefix(path, lessonImports[0]+"/") &&
+				!strings.Contains(path, "/internal") && !strings.Contains(path, "/rqtest")
+			numbered := strings.HasPrefix(f, "demos/0")
+			if !slices.Contains(lessonImports, path) && (numbered || !library) {
+				t.Errorf("%s imports %s; lesson code may import only the standard library and %v", f, path, lessonImports)
+			}
+		}
+	}
 }

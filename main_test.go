@@ -47,6 +47,7 @@ func TestScripts(t *testing.T) {
 			"redis":      cmdRedis,
 			"redis-wait": cmdRedisWait,
 			"httpserve":  cmdHTTPServe,
+			"wait-file":  cmdWaitFile,
 		},
 	})
 }
@@ -195,6 +196,41 @@ func redisReply(ts *testscript.TestScript, unzip bool, args []string) string {
 		out.WriteString(l + "\n")
 	}
 	return out.String()
+}
+
+// cmdWaitFile waits until FILE (written by a command running in the
+// background) holds what WANT holds without its last DROP lines (0 if not
+// given), and fails the script after 30 seconds. It lets a script send
+// Ctrl-C to a waiting worker once the worker has written everything about
+// its jobs, and not before.
+//
+//	wait-file FILE WANT [DROP]
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: wait-file FILE WANT [DROP]")
+	}
+	drop := 0
+	if len(args) == 3 {
+		if _, err := fmt.Sscan(args[2], &drop); err != nil {
+			ts.Fatalf("wait-file: DROP %q is not a number", args[2])
+		}
+	}
+	lines := strings.SplitAfter(ts.ReadFile(args[1]), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	want := strings.Join(lines[:max(0, len(lines)-drop)], "")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, _ := os.ReadFile(ts.MkAbs(args[0]))
+		if string(got) == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("timed out waiting for %s to hold %s less its last %d lines; it holds:\n%s", args[0], args[1], drop, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // cmdHTTPServe serves a small fixed web page on a free loopback port for

@@ -47,8 +47,8 @@ func main() {
 		Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard},
 		JobDone: func(id string, estado rqlite.Status) {
 			orden++
-			fmt.Printf("%d.º hecho: %s, de %s (%s)\n",
-				orden, id[:8], colaDe[id], estado)
+			fmt.Printf("%d.º hecho: un trabajo de %s (%s)\n",
+				orden, colaDe[id], estado)
 		},
 	})
 	if err != nil {

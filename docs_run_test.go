@@ -396,6 +396,9 @@ func (r *pageRunner) command(t *testing.T, file string, blockLine int, line stri
 			return "", true, nil
 		}
 	}
+	if strings.Contains(line, "python3") {
+		requirePythonRQ(t)
+	}
 	shell := rewriteGoRun(line)
 	args := strings.Fields(withoutEnv(shell))
 	switch {
@@ -422,6 +425,22 @@ func (r *pageRunner) command(t *testing.T, file string, blockLine int, line stri
 		t.Fatalf("%s:%d: %s did not end within 2 minutes; it printed:\n%s", file, blockLine, line, out.String())
 	}
 	return out.String(), err == nil, nil
+}
+
+// pythonRQ says whether Debian's Python RQ can be imported.
+var pythonRQ = sync.OnceValue(func() error {
+	return exec.Command("/usr/bin/python3", "-c", "import rq").Run()
+})
+
+// requirePythonRQ skips a page that runs Python RQ where it is not
+// installed, and fails in CI, which installs it.
+func requirePythonRQ(t *testing.T) {
+	if err := pythonRQ(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("Python RQ is required in CI (apt-get install python3-rq): /usr/bin/python3 -c 'import rq': %v", err)
+		}
+		t.Skipf("Python RQ is not installed (apt-get install python3-rq): the page's Python commands are not run")
+	}
 }
 
 var goRun = regexp.MustCompile(`go run \./(cmd/rq|demos/[\w-]+|ejercicios/[\w-]+)`)

@@ -18,15 +18,18 @@ import (
 
 // The tutorial's promise is that every code and output block of a page
 // comes from a file that the tests build or compare with a real program's
-// output. TestDocsBlocksComeFromCheckedFiles enforces it: a block is either
-// one snippet include (--8<-- "path") of a checked file, or command lines
-// that name existing programs, subcommands and flags.
+// output. TestDocsBlocksComeFromCheckedFiles enforces it: a block is one
+// snippet include (--8<-- "path") of a checked file, or command lines that
+// name existing programs, subcommands and flags, or the output of the
+// commands right before it, which TestDocsPagesRun compares with what they
+// print.
 
 // codeBlock is a fenced block of a page.
 type codeBlock struct {
-	file string
-	line int
-	body []string
+	file      string
+	line, end int    // of its fences
+	lang      string // after the opening fence, "" if none
+	body      []string
 }
 
 var fence = regexp.MustCompile("^(\\s*)(```|~~~)")
@@ -52,8 +55,10 @@ func codeBlocks(name, text string) (blocks []codeBlock) {
 		}
 		switch {
 		case cur == nil && m != nil:
-			cur, marker = &codeBlock{file: name, line: n}, m[2]
+			lang, _, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), m[2])), " ")
+			cur, marker = &codeBlock{file: name, line: n, lang: lang}, m[2]
 		case cur != nil && m != nil && m[2] == marker && strings.TrimSpace(line) == marker:
+			cur.end = n
 			blocks = append(blocks, *cur)
 			cur = nil
 		case cur != nil:
@@ -82,8 +87,22 @@ func indentedCode(line, prev string, prevBlank bool) bool {
 
 var snippet = regexp.MustCompile(`^--8<-- "([^"]+)"$`)
 
+// powershellEnv is PowerShell's form of VAR=value before a command.
+var powershellEnv = regexp.MustCompile(`^(\$env:[A-Z_]+ = "[^"]*"; )+`)
+
 // checkBlock returns what is wrong with a block, or "".
 func checkBlock(b codeBlock, checked func(path string) string) string {
+	if b.lang == "powershell" {
+		for _, l := range b.body {
+			if l != "" && !powershellEnv.MatchString(l) {
+				return fmt.Sprintf("%q: a PowerShell block only shows how to set variables before a command", l)
+			}
+		}
+		b.body = slices.Clone(b.body)
+		for i, l := range b.body {
+			b.body[i] = powershellEnv.ReplaceAllString(l, "")
+		}
+	}
 	var body []string
 	for _, l := range b.body {
 		if l != "" {
@@ -107,8 +126,9 @@ func checkBlock(b codeBlock, checked func(path string) string) string {
 }
 
 // commandPrefixes are the programs a page may show as a command to run.
-var commandPrefixes = []string{"go run ./", "go test", "go install ./", "docker compose", "docker-compose",
-	"rq ", "mkdocs ", "apt-get install ", "cd ", "systemctl ", "sudo systemctl ", "supervisorctl ",
+var commandPrefixes = []string{"go run ./", "go test", "go install ./", "go build ", "docker compose", "docker-compose",
+	"rq ", "mkdocs ", "apt-get install ", "sudo apt-get install ", "cd ", "systemctl ", "sudo systemctl ", "supervisorctl ",
+	"git clone ", "sudo install ",
 	"redis-cli ", "/usr/bin/python3 ", "python3 ", "PYTHONPATH=", "curl "}
 
 var envAssign = regexp.MustCompile(`^[A-Z_]+=\S*$`)
@@ -212,12 +232,27 @@ func TestDocsBlocksComeFromCheckedFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var prev codeBlock
 		for _, b := range codeBlocks(page, string(data)) {
+			if isRunOutput(prev, b) {
+				prev = b
+				continue // TestDocsPagesRun compares it with what the commands print
+			}
 			if msg := checkBlock(b, checked); msg != "" {
 				t.Errorf("%s:%d: %s", b.file, b.line, msg)
 			}
+			prev = b
 		}
 	}
+}
+
+// isRunOutput reports whether b shows the output of the commands in prev,
+// as TestDocsPagesRun reads a page (see isOutput there).
+func isRunOutput(prev, b codeBlock) bool {
+	if prev.lang != "sh" && prev.lang != "" || prev.end == 0 {
+		return false
+	}
+	return isOutput(pageBlock{end: prev.end}, pageBlock{line: b.line, lang: b.lang})
 }
 
 // TestDocsCheckerRefusesPastedBlocks shows that the check above fails on a

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -485,18 +486,11 @@ func isServer(args []string) bool {
 	}
 	switch args[0] {
 	case "servicio-web", "panel":
-		return !contains(args, "-comprobar")
+		return true
+	case "contar-palabras": // it serves its page while it waits for the result
+		return !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-url") })
 	case "rq":
-		return len(args) > 1 && args[1] == "dashboard" && !contains(args, "--help")
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+		return len(args) > 1 && args[1] == "dashboard" && !slices.Contains(args, "--help")
 	}
 	return false
 }

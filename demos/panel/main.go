@@ -3,9 +3,9 @@
 // aquí el http.Handler de rqlite/dashboard se monta bajo /rq/ en el
 // http.ServeMux del programa, junto a su propia página.
 //
-// Con -comprobar, el programa se pide a sí mismo su página, la del panel y
-// las métricas, dice qué le han respondido y termina: así lo prueban los
-// tests sin navegador.
+//	go run ./demos/panel
+//	curl -s -X POST 127.0.0.1:8081/encolar
+//	curl -s 127.0.0.1:8081/rq/metrics
 package main
 
 import (
@@ -13,11 +13,12 @@ import (
 	"flag"
 	"fmt"
 	"html/template"
+	"log"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/dashboard"
 	"github.com/colasrq/rqlite-tutorial/tareas"
@@ -31,19 +32,24 @@ var pagina = template.Must(template.New("pagina").Parse(`<!DOCTYPE html>
 <body>
 <h1>Mi programa</h1>
 <p>La cola «panel» tiene {{.}} trabajos esperando.</p>
-<form method="post" action="/encolar"><button>Encolar tareas.sumar(2, 3)</button></form>
+<form method="post" action="/encolar">
+<button>Encolar tareas.sumar(2, 3)</button>
+</form>
 <p><a href="/rq/">Ver el panel de rq</a></p>
 </body>
 </html>
 `))
 
 func main() {
-	dir := flag.String("dir", "127.0.0.1:8000", "dirección en la que escuchar, host:puerto (puerto 0: uno libre)")
-	comprobar := flag.Bool("comprobar", false, "pedir una vez las páginas, decir qué responden y terminar")
+	addr := flag.String("addr", "127.0.0.1:8081", "dirección, host:puerto")
 	flag.Parse()
-
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
+
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
 	q := rqlite.NewQueue("panel", rdb, nil)
 
 	mux := http.NewServeMux()
@@ -58,42 +64,34 @@ func main() {
 	})
 	// CrossOriginProtection rechaza los POST que otra web haga desde el
 	// navegador de quien visita esta.
-	mux.Handle("POST /encolar", http.NewCrossOriginProtection().Handler(http.HandlerFunc(
-		func(w http.ResponseWriter, r *http.Request) {
-			if _, err := q.Enqueue(r.Context(), tareas.Sumar, 2, 3); err != nil {
-				http.Error(w, err.Error(), http.StatusBadGateway)
-				return
-			}
-			http.Redirect(w, r, "/rq/queues/panel", http.StatusSeeOther)
-		})))
+	encolar := func(w http.ResponseWriter, r *http.Request) {
+		if _, err := q.Enqueue(r.Context(), tareas.Sumar, 2, 3); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		http.Redirect(w, r, "/rq/queues/panel", http.StatusSeeOther)
+	}
+	mux.Handle("POST /encolar", http.NewCrossOriginProtection().Handler(
+		http.HandlerFunc(encolar)))
 	// El panel, bajo /rq/. Prefix es para sus enlaces; StripPrefix le quita
 	// /rq a las rutas que le llegan. Sirve también /rq/metrics para
 	// Prometheus.
 	panel := dashboard.New(rdb, &dashboard.Options{Prefix: "/rq/"})
 	mux.Handle("/rq/", http.StripPrefix("/rq", panel))
+
 	// Escucha solo en 127.0.0.1: el panel deja borrar y reencolar
 	// trabajos. Para abrirlo a otras máquinas, pon Username y Password en
 	// las opciones (o protégelo con el inicio de sesión de tu programa) y
 	// sírvelo por HTTPS.
-
-	ln, err := net.Listen("tcp", *dir)
-	demo.Comprobar(err)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		// Lo más probable: otro programa ya usa esa dirección.
+		log.Fatalf("%v: elige otra dirección con -addr, como -addr "+
+			"127.0.0.1:8090 (mkdocs serve usa 127.0.0.1:8000)", err)
+	}
 	url := "http://" + ln.Addr().String()
-	fmt.Printf("Tu programa en %s/ y el panel de rq en %s/rq/ (Ctrl-C para terminar)\n", url, url)
+	fmt.Printf("Tu programa en %s/ y el panel en %s/rq/"+
+		" (Ctrl-C para terminar)\n", url, url)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	if !*comprobar {
-		demo.Comprobar(srv.Serve(ln))
-		return
-	}
-
-	go srv.Serve(ln)
-	cliente := &http.Client{Timeout: 10 * time.Second}
-	estado := func(ruta string) string {
-		resp, err := cliente.Get(url + ruta)
-		demo.Comprobar(err)
-		resp.Body.Close()
-		return resp.Status
-	}
-	fmt.Printf("Comprobado: tu página responde %s, el panel %s y sus métricas %s\n",
-		estado("/"), estado("/rq/"), estado("/rq/metrics"))
+	log.Fatal(srv.Serve(ln))
 }

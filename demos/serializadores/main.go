@@ -10,11 +10,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log"
 	"math"
+	"os"
 	"strings"
 	"time"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
@@ -27,22 +28,37 @@ type Punto struct {
 
 func main() {
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
+
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
 
 	// 1. La misma llamada en dos colas, una con cada serializador.
 	for _, s := range []rqlite.Serializer{rqlite.JSON, rqlite.Pickle} {
-		q := rqlite.NewQueue("con-"+s.Name(), rdb, &rqlite.QueueOptions{Serializer: s, NewID: tareas.NuevoID})
-		job, err := q.Enqueue(ctx, tareas.Saludar, "Ana", rqlite.Kwargs{"saludo": "¿qué tal?"})
-		demo.Comprobar(err)
+		opciones := &rqlite.QueueOptions{Serializer: s}
+		q := rqlite.NewQueue("con-"+s.Name(), rdb, opciones)
+		saludo := rqlite.Kwargs{"saludo": "¿qué tal?"}
+		job, err := q.Enqueue(ctx, tareas.Saludar, "Ana", saludo)
+		if err != nil {
+			log.Fatal(err)
+		}
 
 		// El campo data del hash rq:job:ID guarda la llamada serializada y
 		// comprimida con zlib, como en RQ.
 		data, err := rdb.HGet(ctx, "rq:job:"+job.ID, "data").Bytes()
-		demo.Comprobar(err)
+		if err != nil {
+			log.Fatal(err)
+		}
 		zr, err := zlib.NewReader(bytes.NewReader(data))
-		demo.Comprobar(err)
+		if err != nil {
+			log.Fatal(err)
+		}
 		crudo, err := io.ReadAll(zr)
-		demo.Comprobar(err)
+		if err != nil {
+			log.Fatal(err)
+		}
 
 		fmt.Printf("== Cola %s, trabajo %s\n", q.Name, job.ID)
 		fmt.Printf("data, ya descomprimido: %d bytes\n", len(crudo))
@@ -53,7 +69,9 @@ func main() {
 		}
 		// Leído de vuelta: (función, objeto, args, kwargs), la tupla de RQ.
 		v, err := s.Unmarshal(crudo)
-		demo.Comprobar(err)
+		if err != nil {
+			log.Fatal(err)
+		}
 		fmt.Printf("leído: %s\n\n", literal(v))
 	}
 

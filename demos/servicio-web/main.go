@@ -4,8 +4,8 @@
 // de hacerlo: la respuesta llega al momento, y un worker hará el trabajo.
 //
 //	go run ./demos/servicio-web
-//	curl -X POST 'localhost:8000/informes?n=3&cola=high'
-//	curl localhost:8000/informes/<id>
+//	curl -s -X POST '127.0.0.1:8080/informes?n=3&cola=high&id=informe-1'
+//	curl -s 127.0.0.1:8080/informes/informe-1
 package main
 
 import (
@@ -14,68 +14,75 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
+	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8000", "dirección en la que escucha")
+	addr := flag.String("addr", "127.0.0.1:8080", "dirección, host:puerto")
 	config := flag.String("config", "colas.yaml", "el fichero de las colas")
-	comprobar := flag.Bool("comprobar", false, "hacer dos peticiones de prueba al propio servicio y terminar")
 	flag.Parse()
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx) // el Redis por defecto: REDIS_URL
 
-	// Una rqlite.Queue por cada cola del fichero, con su Redis y su tiempo
-	// máximo por defecto.
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
+
+	// Una cola por cada una del fichero, con su tiempo máximo por defecto.
+	// Todas en el Redis de REDIS_URL, como las de colas.yaml.
 	cfg, err := rqlite.LoadConfig(*config)
-	demo.Comprobar(err)
+	if err != nil {
+		log.Fatal(err)
+	}
 	colas := map[string]*rqlite.Queue{}
 	for _, qc := range cfg.Queues {
-		cliente := rdb // sin URL ni HOST en el fichero: el Redis por defecto
-		if qc.URL != "" || qc.Host != "" || qc.Port != 0 {
-			opts, err := qc.RedisOptions("")
-			demo.Comprobar(err)
-			cliente = redis.NewClient(opts)
+		propio := qc.URL != "" || qc.Host != "" || qc.Port != 0 ||
+			qc.DB != 0 || len(qc.Sentinels) > 0
+		if propio {
+			log.Fatalf("la cola %s tiene su propio Redis: "+
+				"este servicio usa solo el de REDIS_URL", qc.Name)
 		}
-		colas[qc.Name] = rqlite.NewQueue(qc.Name, cliente, &rqlite.QueueOptions{
+		colas[qc.Name] = rqlite.NewQueue(qc.Name, rdb, &rqlite.QueueOptions{
 			DefaultTimeout: qc.DefaultTimeout,
-			NewID:          tareas.NuevoID,
 		})
 	}
 
-	mux := http.NewServeMux()
-	// Encolar: responde enseguida con el identificador del trabajo.
-	mux.HandleFunc("POST /informes", func(w http.ResponseWriter, r *http.Request) {
+	// Encolar: responde enseguida con el identificador del trabajo, el que
+	// venga en ?id= o, si no viene, uno al azar.
+	encolar := func(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(r.FormValue("n"))
 		cola, existe := colas[cmp.Or(r.FormValue("cola"), "default")]
 		if err != nil || !existe {
-			http.Error(w, "usa ?n=<segundos>&cola=<una cola de colas.yaml>", http.StatusBadRequest)
+			http.Error(w, "usa ?n=<segundos> y, si quieres, "+
+				"&cola=<nombre>&id=<identificador>", http.StatusBadRequest)
 			return
 		}
-		job, err := cola.Enqueue(r.Context(), tareas.TareaPesadaYFalible, n)
+		job, err := cola.EnqueueCall(r.Context(), tareas.TareaPesadaYFalible,
+			&rqlite.EnqueueOptions{Args: []any{n}, JobID: r.FormValue("id")})
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
-		fmt.Fprintf(w, "Encolado %s en %s: %s\n", job.Description, cola.Name, job.ID)
-	})
+		fmt.Fprintf(w, "Encolado %s en %s: %s\n",
+			job.Description, cola.Name, job.ID)
+	}
+
 	// Consultar: el estado del trabajo y, si ha terminado, su resultado.
-	mux.HandleFunc("GET /informes/{id}", func(w http.ResponseWriter, r *http.Request) {
+	consultar := func(w http.ResponseWriter, r *http.Request) {
 		job, err := rqlite.FetchJob(r.Context(), rdb, r.PathValue("id"), nil)
 		if errors.Is(err, rqlite.ErrNoSuchJob) {
-			http.NotFound(w, r)
+			http.Error(w, "no hay ningún trabajo con ese identificador",
+				http.StatusNotFound)
 			return
 		} else if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -87,38 +94,19 @@ func main() {
 			return
 		}
 		fmt.Fprintf(w, "%s: %s, resultado %v\n", job.ID, job.Status, resultado)
-	})
-
-	if *comprobar {
-		*addr = "127.0.0.1:0" // un puerto libre cualquiera
 	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /informes", encolar)
+	mux.HandleFunc("GET /informes/{id}", consultar)
+
 	ln, err := net.Listen("tcp", *addr)
-	demo.Comprobar(err)
-	if !*comprobar {
-		fmt.Println("Escuchando en http://" + ln.Addr().String())
-		demo.Comprobar(http.Serve(ln, mux))
-		return
+	if err != nil {
+		// Lo más probable: otro programa ya usa esa dirección.
+		log.Fatalf("%v: elige otra dirección con -addr, como -addr "+
+			"127.0.0.1:8090 (mkdocs serve usa 127.0.0.1:8000)", err)
 	}
-	go http.Serve(ln, mux)
-	base := "http://" + ln.Addr().String()
-	respuesta := peticion(http.MethodPost, base+"/informes?n=3&cola=high")
-	fmt.Print(respuesta)
-	id := respuesta[strings.LastIndex(respuesta, " ")+1 : len(respuesta)-1]
-	fmt.Print(peticion(http.MethodGet, base+"/informes/"+id))
-}
-
-// peticion hace una petición HTTP y devuelve el cuerpo de la respuesta.
-func peticion(metodo, url string) string {
-	req, err := http.NewRequest(metodo, url, nil)
-	demo.Comprobar(err)
-	resp, err := http.DefaultClient.Do(req)
-	demo.Comprobar(err)
-	defer resp.Body.Close()
-	cuerpo, err := io.ReadAll(resp.Body)
-	demo.Comprobar(err)
-	if resp.StatusCode >= 300 {
-		fmt.Fprintln(os.Stderr, resp.Status, string(cuerpo))
-		os.Exit(1)
-	}
-	return string(cuerpo)
+	fmt.Printf("Escuchando en http://%s (Ctrl-C para terminar)\n", ln.Addr())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.Serve(ln))
 }

@@ -1,24 +1,28 @@
-"""Las tareas del tutorial en Python, para que un worker de Python RQ pueda
-hacer los trabajos que encola rqlite (y al revés): los mismos nombres que
-registra el paquete Go `tareas`.
+"""Las tareas del curso en Python, para que un worker de Python RQ 1.13
+pueda hacer los trabajos que encola rqlite (y al revés): los mismos nombres
+que registra el paquete Go `tareas`.
 
-Arranca un worker de Python desde este directorio (o con PYTHONPATH=python):
+Arranca el worker desde la raíz del repositorio, con PYTHONPATH=python para
+que Python encuentre este módulo como `tareas`:
 
-    rq worker -S rq.serializers.JSONSerializer high default low
+    PYTHONPATH=python /usr/bin/rq worker high default low
 
-TAREAS_SEMILLA y TAREAS_SEGUNDO funcionan como en Go: fijan el azar y la
-duración de un segundo simulado.
+Si los trabajos se encolan con JSON (lo de siempre en rqlite), añade
+-S rq.serializers.JSONSerializer. TAREAS_SEMILLA y TAREAS_SEGUNDO funcionan
+como en Go: fijan el azar de las tareas y lo que dura un segundo simulado.
 """
 import os
 import random
 import time
 
-_azar = random.Random(int(os.environ["TAREAS_SEMILLA"]) if "TAREAS_SEMILLA" in os.environ else None)
+_semilla = os.environ.get("TAREAS_SEMILLA")
+_azar = random.Random(int(_semilla) if _semilla is not None else None)
 
 
 def _segundo():
     valor = os.environ.get("TAREAS_SEGUNDO", "1s").strip()
-    for sufijo, escala in (("ms", 0.001), ("us", 0.000001), ("s", 1.0), ("m", 60.0)):
+    unidades = (("ms", 0.001), ("us", 0.000001), ("s", 1.0), ("m", 60.0))
+    for sufijo, escala in unidades:
         if valor.endswith(sufijo):
             return float(valor[: -len(sufijo)]) * escala
     return float(valor)

@@ -1,49 +1,58 @@
 // Compartir una cola con Python RQ: este programa encola tres trabajos con
-// el serializador pickle, el que usa RQ si no se le dice otra cosa, y espera
-// a que un worker de Python los haga. Mientras espera, arranca el worker en
-// otra terminal, desde la raíz del repositorio:
-//
-//	cd python && python3 -m rq.cli worker --burst default
+// pickle, el serializador que usa RQ si no se le dice otra cosa, y espera a
+// que un worker de Python RQ los haga (ver docs/python.md).
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"log"
+	"os"
 	"strings"
 	"time"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
 
-var espera = flag.Duration("espera", 30*time.Second, "cuánto esperar, en total, los resultados")
+var espera = flag.Duration("espera", 30*time.Second,
+	"cuánto esperar, en total, los resultados")
 
 func main() {
 	flag.Parse()
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
+
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
 
 	// Pickle, como un RQ de Python con la configuración por defecto. Con
-	// rqlite.JSON, el worker tendría que arrancar con
+	// rqlite.JSON (o nil), el worker de Python tendría que arrancar con
 	// -S rq.serializers.JSONSerializer.
-	q := rqlite.NewQueue("default", rdb, &rqlite.QueueOptions{
-		Serializer: rqlite.Pickle,
-		NewID:      tareas.NuevoID, // identificadores fijos con TAREAS_SEMILLA
-	})
+	opciones := &rqlite.QueueOptions{Serializer: rqlite.Pickle}
+	q := rqlite.NewQueue("default", rdb, opciones)
 
-	// Una tarea que existe en los dos lenguajes: en Go se encola con la
-	// función registrada; en Python, el worker importa tareas.sumar.
+	// Una tarea que existe en los dos lenguajes: aquí se encola la función
+	// registrada; el worker de Python importa tareas.sumar.
 	suma, err := q.Enqueue(ctx, tareas.Sumar, 2, 3)
-	demo.Comprobar(err)
+	if err != nil {
+		log.Fatal(err)
+	}
 	// Un argumento por nombre viaja como el **kwargs de Python.
-	saludo, err := q.Enqueue(ctx, tareas.Saludar, "Ana", rqlite.Kwargs{"saludo": "buenas"})
-	demo.Comprobar(err)
+	kwargs := rqlite.Kwargs{"saludo": "buenas"}
+	saludo, err := q.Enqueue(ctx, tareas.Saludar, "Ana", kwargs)
+	if err != nil {
+		log.Fatal(err)
+	}
 	// Una función que solo tiene Python: se encola por su nombre, sin
 	// comprobar nada, porque este programa no la conoce.
 	ajeno, err := q.Enqueue(ctx, rqlite.External("tareas.solo_python"))
-	demo.Comprobar(err)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	trabajos := []*rqlite.Job{suma, saludo, ajeno}
 	for _, job := range trabajos {
@@ -56,16 +65,40 @@ func main() {
 	limite := time.Now().Add(*espera)
 	for _, job := range trabajos {
 		r, err := job.WaitResult(ctx, time.Until(limite))
-		demo.Comprobar(err)
+		if err != nil {
+			log.Fatal(err)
+		}
 		switch {
 		case r == nil:
-			fmt.Printf("%s: sin resultado después de %s; ¿hay algún worker en marcha?\n", job.Description, *espera)
+			log.Fatal(sinResultado(ctx, job))
 		case r.Type == rqlite.ResultSuccessful:
 			fmt.Printf("%s = %#v\n", job.Description, r.ReturnValue)
 		default:
-			// De un fallo basta con la última línea: el error, sin la traza.
+			// De un fallo basta con la última línea: el error, sin la
+			// traza.
 			lineas := strings.Split(strings.TrimSpace(r.ExcString), "\n")
-			fmt.Printf("%s falló: %s\n", job.Description, lineas[len(lineas)-1])
+			ultima := lineas[len(lineas)-1]
+			fmt.Printf("%s falló: %s\n", job.Description, ultima)
 		}
 	}
+}
+
+// sinResultado explica, en una línea, por qué un trabajo no tiene
+// resultado cuando se acaba el plazo.
+func sinResultado(ctx context.Context, job *rqlite.Job) string {
+	estado, err := job.GetStatus(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	switch estado {
+	case rqlite.StatusQueued:
+		return fmt.Sprintf("%s sigue en la cola %s tras %s: ningún worker"+
+			" la atiende (¿está en marcha el worker de Python RQ?)",
+			job.Description, job.Origin, *espera)
+	case rqlite.StatusStarted:
+		return fmt.Sprintf("%s no ha terminado tras %s: un worker lo"+
+			" empezó y aún no ha acabado", job.Description, *espera)
+	}
+	return fmt.Sprintf("%s no tiene resultado tras %s (está %s)",
+		job.Description, *espera, estado)
 }

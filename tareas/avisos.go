@@ -27,7 +27,8 @@ func init() {
 // trabajo y lo que ha devuelto su función cuando termina bien. Escribe una
 // línea como "✔ tareas.tarea_pesada_y_falible(3) ha terminado: 3".
 func AvisarExito(ctx context.Context, job *rqlite.Job, resultado any) error {
-	_, err := fmt.Fprintf(Salida, "✔ %s ha terminado: %v\n", job.Description, resultado)
+	_, err := fmt.Fprintf(Salida, "✔ %s ha terminado: %v\n",
+		job.Description, resultado)
 	return err
 }
 
@@ -36,7 +37,8 @@ func AvisarExito(ctx context.Context, job *rqlite.Job, resultado any) error {
 // reintentos. Escribe una línea como
 // "✘ tareas.fallar('sin papel') ha fallado: sin papel".
 func AvisarFallo(ctx context.Context, job *rqlite.Job, err error) error {
-	_, errEscribir := fmt.Fprintf(Salida, "✘ %s ha fallado: %v\n", job.Description, err)
+	_, errEscribir := fmt.Fprintf(Salida, "✘ %s ha fallado: %v\n",
+		job.Description, err)
 	return errEscribir
 }
 
@@ -45,7 +47,8 @@ func AvisarFallo(ctx context.Context, job *rqlite.Job, err error) error {
 // rqlite.StopJob. Escribe una línea como
 // "■ tareas.contar_hasta(60) se ha parado: stopped by user".
 func AvisarParada(ctx context.Context, job *rqlite.Job, err error) error {
-	_, errEscribir := fmt.Fprintf(Salida, "■ %s se ha parado: %v\n", job.Description, err)
+	_, errEscribir := fmt.Fprintf(Salida, "■ %s se ha parado: %v\n",
+		job.Description, err)
 	return errEscribir
 }
 

@@ -8,9 +8,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
+	"os"
 	"time"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
@@ -23,41 +24,68 @@ func main() {
 	rqlite.ServeHorseIfChild(nil)
 
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
-	q := rqlite.NewQueue("aislados", rdb, &rqlite.QueueOptions{NewID: tareas.NuevoID})
+
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
+
+	q := rqlite.NewQueue("aislados", rdb, nil)
 	encolar := func(f any, o rqlite.EnqueueOptions) *rqlite.Job {
 		job, err := q.EnqueueCall(ctx, f, &o)
-		demo.Comprobar(err)
+		if err != nil {
+			log.Fatal(err)
+		}
 		return job
 	}
 
 	trabajos := []*rqlite.Job{
-		encolar(tareas.TareaPesadaYFalible, rqlite.EnqueueOptions{Args: []any{3}}),
+		encolar(tareas.TareaPesadaYFalible, rqlite.EnqueueOptions{
+			Args: []any{3},
+		}),
 		// Quiere dormir una hora sin mirar su contexto, pero tiene un
 		// segundo como máximo.
-		encolar(tareas.DormirSinEscuchar, rqlite.EnqueueOptions{Args: []any{3600}, JobTimeout: time.Second}),
+		encolar(tareas.DormirSinEscuchar, rqlite.EnqueueOptions{
+			Args:       []any{3600},
+			JobTimeout: time.Second,
+		}),
 		// Termina su proceso con el código 3.
-		encolar(tareas.TerminarProceso, rqlite.EnqueueOptions{Args: []any{3}}),
+		encolar(tareas.TerminarProceso, rqlite.EnqueueOptions{
+			Args: []any{3},
+		}),
 		// Y el worker sigue con el siguiente.
-		encolar(tareas.TareaPesadaYFalible, rqlite.EnqueueOptions{Args: []any{2}}),
+		encolar(tareas.TareaPesadaYFalible, rqlite.EnqueueOptions{
+			Args: []any{2},
+		}),
 	}
 
-	w, err := rqlite.NewWorker(rdb, []string{"aislados"}, &rqlite.WorkerOptions{
-		Burst:    true,
-		Isolated: true, // cada trabajo, en un proceso hijo
-		Logger:   &rqlite.Logger{Out: io.Discard, Err: io.Discard},
-	})
-	demo.Comprobar(err)
-	demo.Comprobar(w.Work(ctx))
+	w, err := rqlite.NewWorker(rdb, []string{"aislados"},
+		&rqlite.WorkerOptions{
+			Burst:    true,
+			Isolated: true, // cada trabajo, en un proceso hijo
+			Logger:   &rqlite.Logger{Out: io.Discard, Err: io.Discard},
+		})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := w.Work(ctx); err != nil {
+		log.Fatal(err)
+	}
 
 	fmt.Println()
 	for _, job := range trabajos {
-		demo.Comprobar(job.Refresh(ctx))
+		if err := job.Refresh(ctx); err != nil {
+			log.Fatal(err)
+		}
 		fmt.Printf("%s: %s\n", job.Description, job.Status)
-		exc, err := job.ExcInfo(ctx) // el texto del error, como el exc_info de RQ
-		demo.Comprobar(err)
-		if exc != "" {
-			fmt.Printf("    «%s»\n", exc)
+		// El texto del error, como el exc_info de RQ.
+		motivo, err := job.ExcInfo(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if motivo != "" {
+			fmt.Printf("    «%s»\n", motivo)
 		}
 	}
 }

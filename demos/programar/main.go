@@ -8,57 +8,105 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
+	"os"
+	"strings"
 	"time"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
 
 func main() {
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
-	q := rqlite.NewQueue("programados", rdb, &rqlite.QueueOptions{NewID: tareas.NuevoID})
-	sinRegistro := &rqlite.Logger{Out: io.Discard, Err: io.Discard}
+
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
+
+	q := rqlite.NewQueue("programados", rdb, nil)
 
 	// Uno dentro de dos segundos, y otro a una hora dada: dentro de uno.
 	luego, err := q.EnqueueIn(ctx, 2*time.Second, tareas.ContarHasta, 2)
-	demo.Comprobar(err)
-	antes, err := q.EnqueueAt(ctx, time.Now().Add(time.Second), tareas.TareaPesadaYFalible, 3)
-	demo.Comprobar(err)
-	mostrar := func() {
-		ids, err := q.Registry(rqlite.Scheduled).JobIDs(ctx, 0, -1)
-		demo.Comprobar(err)
-		n, err := q.Count(ctx)
-		demo.Comprobar(err)
-		fmt.Printf("Programados: %v; en la cola: %d\n", ids, n)
-		for _, job := range []*rqlite.Job{luego, antes} {
-			estado, err := job.GetStatus(ctx)
-			demo.Comprobar(err)
-			fmt.Printf("  %s %-32s %s\n", job.ID, job.Description, estado)
-		}
+	if err != nil {
+		log.Fatal(err)
 	}
-	mostrar()
+	hora := time.Now().Add(time.Second)
+	antes, err := q.EnqueueAt(ctx, hora, tareas.TareaPesadaYFalible, 3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	trabajos := []*rqlite.Job{luego, antes}
+	mostrar(ctx, q, trabajos)
+
+	// Ni el planificador ni el worker escriben su registro: lo que cuenta
+	// es cómo cambian los trabajos, y eso lo escribe mostrar.
+	sinRegistro := &rqlite.Logger{Out: io.Discard, Err: io.Discard}
 
 	// Un planificador en segundo plano, como «rq scheduler programados»,
 	// hasta que los dos trabajos estén en la cola (como mucho, 10 s).
-	s, err := rqlite.NewScheduler(rdb, []string{"programados"}, &rqlite.SchedulerOptions{Logger: sinRegistro})
-	demo.Comprobar(err)
+	s, err := rqlite.NewScheduler(rdb, []string{"programados"},
+		&rqlite.SchedulerOptions{Logger: sinRegistro})
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctxPlan, parar := context.WithCancel(ctx)
 	terminado := make(chan error)
 	go func() { terminado <- s.Run(ctxPlan) }()
-	for limite := time.Now().Add(10 * time.Second); time.Now().Before(limite); time.Sleep(100 * time.Millisecond) {
+	limite := time.Now().Add(10 * time.Second)
+	for time.Now().Before(limite) {
 		if n, err := q.Count(ctx); err != nil || n == 2 {
 			break
 		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	parar()
-	demo.Comprobar(<-terminado) // al pararse, suelta su cerrojo de la cola
-	mostrar()
+	// Al pararse, el planificador suelta su cerrojo de la cola.
+	if err := <-terminado; err != nil {
+		log.Fatal(err)
+	}
+	mostrar(ctx, q, trabajos)
 
 	// Ya están en la cola: un worker en modo burst los hace.
-	w, err := rqlite.NewWorker(rdb, []string{"programados"}, &rqlite.WorkerOptions{Burst: true, Logger: sinRegistro})
-	demo.Comprobar(err)
-	demo.Comprobar(w.Work(ctx))
-	mostrar()
+	w, err := rqlite.NewWorker(rdb, []string{"programados"},
+		&rqlite.WorkerOptions{Burst: true, Logger: sinRegistro})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := w.Work(ctx); err != nil {
+		log.Fatal(err)
+	}
+	mostrar(ctx, q, trabajos)
+}
+
+// mostrar escribe cuántos trabajos hay en el registro de programados y en
+// la cola, y el estado de cada trabajo; si ha fallado, también su error.
+func mostrar(ctx context.Context, q *rqlite.Queue, trabajos []*rqlite.Job) {
+	programados, err := q.Registry(rqlite.Scheduled).Count(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	enCola, err := q.Count(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("Programados: %d; en la cola: %d\n", programados, enCola)
+	for _, job := range trabajos {
+		estado, err := job.GetStatus(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("  %-32s %s\n", job.Description, estado)
+		if estado == rqlite.StatusFailed {
+			// El texto del error, el exc_info de RQ: una o más líneas.
+			motivo, err := job.ExcInfo(ctx)
+			if err != nil {
+				log.Fatal(err)
+			}
+			sangrado := strings.ReplaceAll(motivo, "\n", "\n    ")
+			fmt.Println("    " + sangrado)
+		}
+	}
 }

@@ -8,53 +8,76 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
+	"os"
 	"time"
 
-	"github.com/colasrq/rqlite-tutorial/demos/internal/demo"
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/tareas"
 )
 
 func main() {
 	ctx := context.Background()
-	rdb := demo.Conectar(ctx)
+
+	rdb, err := rqlite.Connect(ctx, os.Getenv("REDIS_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rdb.Close()
 
 	// Una cola síncrona: no hace falta ningún worker.
-	sincrona := rqlite.NewQueue("sincrono", rdb, &rqlite.QueueOptions{NewID: tareas.NuevoID, Synchronous: true})
+	sincrona := rqlite.NewQueue("sincrono", rdb,
+		&rqlite.QueueOptions{Synchronous: true})
 	job, err := sincrona.Enqueue(ctx, tareas.ContarHasta, 3)
-	demo.Comprobar(err)
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("Estado al volver de Enqueue:", job.Status)
 	valor, err := job.ReturnValue(ctx)
-	demo.Comprobar(err)
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("Resultado:", valor)
 	// La tarea guarda su progreso con JobFromContext y SaveMeta.
 	fmt.Println("Meta:", job.Meta)
 
 	// La misma cola, normal: Enqueue vuelve enseguida, con el trabajo en
 	// la cola, y un worker lo hace en otra goroutine.
-	q := rqlite.NewQueue("sincrono", rdb, &rqlite.QueueOptions{NewID: tareas.NuevoID})
+	q := rqlite.NewQueue("sincrono", rdb, nil)
 	job, err = q.Enqueue(ctx, tareas.ContarHasta, 4)
-	demo.Comprobar(err)
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("Estado al volver de Enqueue:", job.Status)
 
-	w, err := rqlite.NewWorker(rdb, []string{"sincrono"}, &rqlite.WorkerOptions{
-		Burst:  true,
-		Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard},
-	})
-	demo.Comprobar(err)
+	w, err := rqlite.NewWorker(rdb, []string{"sincrono"},
+		&rqlite.WorkerOptions{
+			Burst:  true,
+			Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard},
+		})
+	if err != nil {
+		log.Fatal(err)
+	}
 	hecho := make(chan error)
 	go func() { hecho <- w.Work(ctx) }()
 
 	// WaitResult espera en Redis, sin consultar una y otra vez, a que el
 	// trabajo tenga un resultado; como mucho, 10 segundos.
 	r, err := job.WaitResult(ctx, 10*time.Second)
-	demo.Comprobar(err)
+	if err != nil {
+		log.Fatal(err)
+	}
 	if r == nil {
 		fmt.Println("Ningún resultado en 10 segundos")
 	} else {
-		fmt.Printf("Resultado: %v (éxito: %v)\n", r.ReturnValue, r.Type == rqlite.ResultSuccessful)
+		exito := r.Type == rqlite.ResultSuccessful
+		fmt.Printf("Resultado: %v (éxito: %v)\n", r.ReturnValue, exito)
 	}
-	demo.Comprobar(<-hecho)
-	demo.Comprobar(job.Refresh(ctx))
+	if err := <-hecho; err != nil {
+		log.Fatal(err)
+	}
+	if err := job.Refresh(ctx); err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("Estado:", job.Status, "Meta:", job.Meta)
 }

@@ -8,17 +8,35 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
+// TestMain runs the tests with TAREAS_SEMILLA=7 and TAREAS_SEGUNDO=1ms. The
+// package reads them when it is loaded, before TestMain, so the test
+// binary runs itself again with them set.
 func TestMain(m *testing.M) {
-	os.Setenv("TAREAS_SEMILLA", "7")
-	os.Setenv("TAREAS_SEGUNDO", "1ms")
-	os.Exit(m.Run())
+	if os.Getenv("TAREAS_SEMILLA") == "7" && os.Getenv("TAREAS_SEGUNDO") == "1ms" {
+		os.Exit(m.Run())
+	}
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), "TAREAS_SEMILLA=7", "TAREAS_SEGUNDO=1ms")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			os.Exit(exit.ExitCode())
+		}
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 func TestTareaPesadaYFalible(t *testing.T) {
@@ -112,5 +130,33 @@ func TestRegistered(t *testing.T) {
 	}
 	if Segundo() != time.Millisecond {
 		t.Errorf("Segundo() = %v with TAREAS_SEGUNDO=1ms", Segundo())
+	}
+}
+
+// With TAREAS_SEMILLA, rqlite takes its worker names and its log clock
+// from here: the examples need no option for them.
+func TestGanchosConSemilla(t *testing.T) {
+	var out bytes.Buffer
+	l := &rqlite.Logger{Out: &out}
+	l.Infof("hola")
+	if want := reloj().Format("15:04:05") + " hola\n"; out.String() != want {
+		t.Errorf("the log says %q, want %q (the simulated clock)", out.String(), want)
+	}
+	empezarSerie := func() {
+		azarNombres.mu.Lock()
+		defer azarNombres.mu.Unlock()
+		azarNombres.r, azarNombres.once = nil, sync.Once{}
+	}
+	empezarSerie()
+	w, err := rqlite.NewWorker(rqtest.New(t), []string{"default"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(w.Name()) {
+		t.Errorf("worker name %q is not RQ's form", w.Name())
+	}
+	empezarSerie()
+	if again := nuevoNombre(); again != w.Name() {
+		t.Errorf("the first name of the series is %q, but the worker got %q", again, w.Name())
 	}
 }

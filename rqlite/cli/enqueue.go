@@ -86,7 +86,7 @@ Examples:
 	f.BoolVar(&o.atFront, "at-front", false, "put the job at the front of the queue, instead of the end")
 	f.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	f.IntVar(&o.retryMax, "retry-max", 0, "run the job again, up to this many times, if it fails")
-	f.IntSliceVar(&o.retryEvery, "retry-interval", nil, "seconds to wait before a retry (repeatable: one per retry, the last repeats)")
+	f.IntSliceVar(&o.retryEvery, "retry-interval", nil, "seconds to wait before a retry (repeatable); as in RQ, they count from the end: the last retry waits the last one, and with fewer intervals than retries the first one is repeated")
 	f.StringVar(&o.scheduleIn, "schedule-in", "", "schedule the job after this long (such as 30s, 10m, 1h) instead of queueing it now")
 	f.BoolVar(&o.external, "external", false, "FUNCTION is not a task of this program (a Python function, say): enqueue it by name, unchecked")
 	f.StringVar(&o.scheduleAt, "schedule-at", "", "schedule the job at this local time (2006-01-02T15:04:05) instead of queueing it now")

@@ -10,7 +10,6 @@ import (
 	"github.com/lestrrat-go/strftime"
 	"github.com/mattn/go-isatty"
 	"github.com/redis/go-redis/v9"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
@@ -177,9 +176,10 @@ func runWorkers(ctx context.Context, g *globalOptions, f *workerFlags, queues []
 	} else if suspended && !f.burst {
 		return fmt.Errorf(`RQ is currently suspended, to resume job execution run "rq resume"`)
 	}
-	if f.burst && isatty.IsTerminal(os.Stderr.Fd()) && os.Getenv("NO_COLOR") == "" {
-		done := burstProgress(ctx, rdb, queues)
-		o.JobDone = func(string, rqlite.Status) { done() }
+	if f.burst {
+		if stop := burstProgress(rdb, queues, o); stop != nil {
+			defer stop()
+		}
 	}
 	if pool == 0 {
 		w, err := rqlite.NewWorker(rdb, queues, o)
@@ -195,21 +195,87 @@ func runWorkers(ctx context.Context, g *globalOptions, f *workerFlags, queues []
 	return p.Run(ctx)
 }
 
-// burstProgress shows a progress bar of the jobs waiting when a burst
-// starts, on standard error, and returns the function that advances it.
-func burstProgress(ctx context.Context, rdb redis.UniversalClient, queues []string) func() {
-	var total int64
-	for _, q := range queues {
-		n, _ := rqlite.NewQueue(q, rdb, nil).Count(ctx)
-		total += n
+// burstProgress shows a bar of the jobs of a burst on the last line of the
+// terminal, below the log, and sets o.JobDone to advance it. It returns the
+// function that removes the bar, or nil if there is none: when standard
+// output and standard error are not both the terminal (a bar beside output
+// that goes elsewhere, through tee say, would mix with it again), with
+// NO_COLOR or TERM=dumb set, when no job waits, or where they cannot be
+// captured (see progress.go).
+func burstProgress(rdb redis.UniversalClient, queues []string, o *rqlite.WorkerOptions) (stop func()) {
+	if !isTerminal(os.Stderr) || !isTerminal(os.Stdout) || !sameFile(os.Stdout, os.Stderr) ||
+		os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return nil
 	}
-	bar := progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionSetDescription("burst"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionClearOnFinish(),
-	)
-	return func() { bar.Add(1) }
+	waiting := func() int64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		var n int64
+		for _, q := range queues {
+			c, _ := rqlite.NewQueue(q, rdb, nil).Count(ctx)
+			n += c
+		}
+		return n
+	}
+	total := waiting()
+	if total == 0 {
+		return nil
+	}
+	bar := newBurstBar(total)
+	var screen *statusScreen
+	restore := captureOutput(func(term *os.File, width func() int) *statusScreen {
+		screen = &statusScreen{term: term, width: width, status: bar.line}
+		return screen
+	})
+	if restore == nil {
+		return nil
+	}
+	if o.Logger != nil && o.Logger.Color == 0 {
+		// The log goes to the pipe now: colour it as for the terminal.
+		o.Logger.Color = 1
+		if _, ok := os.LookupEnv("NO_COLOR"); ok {
+			o.Logger.Color = -1
+		}
+	}
+	o.JobDone = func(string, rqlite.Status) {
+		bar.jobDone(waiting())
+		screen.Refresh()
+	}
+	screen.Refresh()
+	tick := time.NewTicker(time.Second) // for the clock of the bar
+	quit := make(chan struct{})
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		for {
+			select {
+			case <-tick.C:
+				screen.Refresh()
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		tick.Stop()
+		close(quit)
+		<-ticked
+		restore()
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// sameFile reports whether a and b are open on the same file.
+func sameFile(a, b *os.File) bool {
+	ia, err := a.Stat()
+	if err != nil {
+		return false
+	}
+	ib, err := b.Stat()
+	return err == nil && os.SameFile(ia, ib)
 }
 
 // sharedClient returns the one Redis client of a worker's queues: a worker

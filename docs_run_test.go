@@ -19,6 +19,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 // TestDocsPagesRun is the reader's walk through the site, made a test: it
@@ -199,7 +201,7 @@ type pageRunner struct {
 
 func newPageRunner(t *testing.T, bin string) *pageRunner {
 	t.Helper()
-	port := freeLoopbackPort(t)
+	port := fmt.Sprint(rqtest.FreePort(t))
 	cmd := exec.Command(filepath.Join(bin, "rq"), "dev-server", "--addr", "127.0.0.1:"+port)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -682,16 +684,6 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func freeLoopbackPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
 }
 
 // syncBuffer is a bytes.Buffer that a process and the test use at once.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -103,24 +104,32 @@ func TestDevServer(t *testing.T) {
 	}
 }
 
-func TestDevServerAddressInUse(t *testing.T) {
+// The servers of rq say in one line that their address is taken, and
+// which flag chooses another.
+func TestServersAddressInUse(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	addr := l.Addr().String()
-	var stdout, stderr bytes.Buffer
-	if status := run([]string{"dev-server", "--addr", addr}, &stdout, &stderr); status != 1 {
-		t.Fatalf("exit status %d, want 1", status)
-	}
-	msg := stderr.String()
-	if strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "Error: ") ||
-		!strings.Contains(msg, addr) || !strings.Contains(msg, "already in use") {
-		t.Fatalf("stderr = %q, want one line naming %s", msg, addr)
-	}
-	if stdout.Len() != 0 {
-		t.Fatalf("stdout = %q", stdout.String())
+	for _, args := range [][]string{
+		{"dev-server", "--addr", addr},
+		{"dashboard", "--listen", addr, "-u", rqtest.URL(t)},
+	} {
+		var stdout, stderr bytes.Buffer
+		if status := run(args, &stdout, &stderr); status != 1 {
+			t.Fatalf("rq %v: exit status %d, want 1", args, status)
+		}
+		msg := stderr.String()
+		if strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "Error: ") ||
+			!strings.Contains(msg, addr) || !strings.Contains(msg, "already in use") ||
+			!strings.Contains(msg, args[1]) {
+			t.Errorf("rq %v: stderr = %q, want one line naming %s and %s", args, msg, addr, args[1])
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("rq %v: stdout = %q", args, stdout.String())
+		}
 	}
 }
 

@@ -147,6 +147,9 @@ func serveDashboard(ctx context.Context, out io.Writer, addr string, h http.Hand
 		if errors.As(err, &opErr) {
 			err = opErr.Err
 		}
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("cannot listen on %s: %v (choose another address with --listen)", addr, err)
+		}
 		return fmt.Errorf("cannot listen on %s: %v", addr, err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}

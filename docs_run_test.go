@@ -219,75 +219,8 @@ func newPageRunner(t *testing.T, bin string) *pageRunner {
 	t.Cleanup(func() { r.rdb.Close() })
 	r.env = append(os.Environ(),
 		"REDIS_URL="+r.redisURL, "TAREAS_SEMILLA=7", "TAREAS_SEGUNDO=1ms", "NO_COLOR=1",
-		"PATH="+redisCLIShim(t)+string(os.PathListSeparator)+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		"PATH="+toolShims(t)+string(os.PathListSeparator)+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return r
-}
-
-// redisCLIShim returns a directory with a redis-cli that talks to the
-// runner's Redis: where a reader's redis-cli finds theirs at the default
-// address, the runner's is elsewhere. It is the real redis-cli when there
-// is one, and this test binary acting as one otherwise (see TestMain), so
-// that the pages run with only Go.
-func redisCLIShim(t *testing.T) string {
-	dir := t.TempDir()
-	target := `"` + os.Args[0] + `" "$@"`
-	env := redisCLIEnv + "=1 "
-	if real, err := exec.LookPath("redis-cli"); err == nil {
-		target, env = `"`+real+`" -u "$REDIS_URL" "$@"`, ""
-	}
-	script := "#!/bin/sh\n" + env + "exec " + target + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "redis-cli"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// redisCLIEnv makes the test binary act as redis-cli.
-const redisCLIEnv = "RQLITE_TEST_AS_REDIS_CLI"
-
-// TestMain lets the test binary stand for redis-cli (see redisCLIShim):
-// it runs one command on $REDIS_URL and prints the reply as redis-cli does
-// when its output is not a terminal.
-func TestMain(m *testing.M) {
-	if os.Getenv(redisCLIEnv) == "" {
-		os.Exit(m.Run())
-	}
-	opts, err := redis.ParseURL(os.Getenv("REDIS_URL"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	rdb := redis.NewClient(opts)
-	args := make([]any, len(os.Args)-1)
-	for i, a := range os.Args[1:] {
-		args[i] = a
-	}
-	reply, err := rdb.Do(context.Background(), args...).Result()
-	switch {
-	case err == redis.Nil:
-		fmt.Println()
-	case err != nil:
-		fmt.Println("(error)", err)
-	default:
-		printRaw(reply)
-	}
-}
-
-// printRaw prints a reply as redis-cli does to a pipe: one value a line.
-func printRaw(v any) {
-	switch v := v.(type) {
-	case []any:
-		for _, x := range v {
-			printRaw(x)
-		}
-	case map[any]any:
-		for k, x := range v {
-			fmt.Println(k)
-			printRaw(x)
-		}
-	default:
-		fmt.Println(v)
-	}
 }
 
 // run runs the commands of a page and compares their outputs.

@@ -437,9 +437,18 @@ func (t *Task) checkCallback(option string) error {
 	return nil
 }
 
-// callback calls the task as a job callback, with the job and its result
-// (on success) or its error (on failure).
-func (t *Task) callback(ctx context.Context, job *Job, result any, jobErr error) error {
+// callback calls the task as the job's option callback (on_success,
+// on_failure or on_stopped), with the job and its result (on success) or
+// its error. A job may name any task (a Python producer checks nothing), so
+// the signature is checked here too: a task that cannot be that callback
+// is an error, not a panic.
+func (t *Task) callback(ctx context.Context, option string, job *Job, result any, jobErr error) error {
+	if t.external {
+		return fmt.Errorf("rqlite: %s: task %q is an External (Python) function: a Go worker cannot run it", option, t.Name)
+	}
+	if err := t.checkCallback(option); err != nil {
+		return err
+	}
 	second := reflect.ValueOf(&result).Elem()
 	if t.params[1] == errorType {
 		second = reflect.ValueOf(&jobErr).Elem()

@@ -991,7 +991,7 @@ func (w *Worker) finishSuccess(ctx context.Context, d *dequeued, job *Job, resul
 	default:
 		w.log.Infof("Result is kept for %d seconds", seconds)
 	}
-	w.callback(ctx, job, job.OnSuccess, result, nil)
+	w.callback(ctx, job, "on_success", job.OnSuccess, result, nil)
 	return next
 }
 
@@ -1001,9 +1001,9 @@ func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out o
 		ttl = DefaultFailureTTL
 	}
 	exc := base64.StdEncoding.EncodeToString(wire.Compress([]byte(out.exc)))
-	callback := job.OnFailure
+	option, callback := "on_failure", job.OnFailure
 	if out.status == StatusStopped {
-		callback = job.OnStopped
+		option, callback = "on_stopped", job.OnStopped
 	}
 	if callback != "" {
 		takeUntil = time.Time{} // the callback runs before the next job
@@ -1017,7 +1017,7 @@ func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out o
 	if retried {
 		w.log.Infof("%s: Job %s will be retried (%d retries left after this one)", w.log.paint(color.FgGreen, d.queue), d.id, job.RetriesLeft-1)
 	}
-	w.callback(ctx, job, callback, nil, out.err)
+	w.callback(ctx, job, option, callback, nil, out.err)
 	return next
 }
 
@@ -1074,9 +1074,10 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int
 	return retried, next
 }
 
-// callback runs a job's on_success or on_failure callback. Its failure is
-// logged and changes nothing of the job's outcome.
-func (w *Worker) callback(ctx context.Context, job *Job, name string, result any, jobErr error) {
+// callback runs a job's on_success, on_failure or on_stopped callback
+// (option), the task called name. Its failure is logged and changes
+// nothing of the job's outcome.
+func (w *Worker) callback(ctx context.Context, job *Job, option, name string, result any, jobErr error) {
 	if name == "" {
 		return
 	}
@@ -1087,7 +1088,7 @@ func (w *Worker) callback(ctx context.Context, job *Job, name string, result any
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancel()
-	if err := task.callback(ctx, job, result, jobErr); err != nil {
+	if err := task.callback(ctx, option, job, result, jobErr); err != nil {
 		w.log.Errorf("Callback %s of job %s failed: %v", name, job.ID, err)
 	}
 }

@@ -477,6 +477,49 @@ func TestCallbackSignatureIsChecked(t *testing.T) {
 	}
 }
 
+// A producer that checks nothing (Python's) may name as a callback any
+// task: one of the wrong shape fails that callback alone, with a reason;
+// the worker and the job's outcome go on.
+func TestWorkerSurvivesCallbacksOfTheWrongShape(t *testing.T) {
+	b, r := workerSetup(t)
+	q := b.queue("default")
+	var ids []string
+	for _, field := range []string{"success_callback_name", "failure_callback_name"} {
+		for _, name := range []string{"test.nothing", "test.note"} {
+			task := "test.note"
+			if field == "failure_callback_name" {
+				task = "test.fail"
+			}
+			job, err := q.Enqueue(b.ctx, task, "x")
+			must(t, err)
+			must(t, b.rdb.HSet(b.ctx, "rq:job:"+job.ID, field, name).Err())
+			ids = append(ids, job.ID)
+		}
+	}
+	w, log := b.worker(t, nil, &rqlite.WorkerOptions{Burst: true})
+	must(t, w.Work(b.ctx))
+
+	if got := len(r.got()); got != 4 {
+		t.Errorf("ran %d jobs (%v), want 4", got, r.got())
+	}
+	for i, id := range ids {
+		want := map[bool]string{true: "finished", false: "failed"}[i < 2]
+		if s := b.hash(t, id)["status"]; s != want {
+			t.Errorf("job %s: status %s, want %s", id, s, want)
+		}
+	}
+	for _, want := range []string{
+		`Callback test.nothing of job job-1 failed: rqlite: on_success: task "test.nothing"`,
+		`Callback test.note of job job-2 failed: rqlite: on_success: task "test.note"`,
+		`Callback test.nothing of job job-3 failed: rqlite: on_failure: task "test.nothing"`,
+		`Callback test.note of job job-4 failed: rqlite: on_failure: task "test.note"`,
+	} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
 // TestWorkerStopsTakingJobs checks the cases where a worker must not take
 // its next job in the call that records a job's outcome: its last job
 // (MaxJobs), and workers suspended while the job ran. In both, the jobs

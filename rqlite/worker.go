@@ -784,7 +784,10 @@ func (w *Worker) execute(ctx context.Context, d *dequeued, job *Job) outcome {
 			case r.timedOut:
 				return w.interrupted(job, errJobTimeout, timeout)
 			}
-			if cause := context.Cause(jobCtx); cause != nil && r.err != nil && errors.Is(r.err, jobCtx.Err()) {
+			// A task that gives back its context's error, or its cause
+			// (context.Cause(ctx), as Go code often does), was stopped.
+			if cause := context.Cause(jobCtx); cause != nil && r.err != nil &&
+				(errors.Is(r.err, jobCtx.Err()) || errors.Is(r.err, cause)) {
 				return w.interrupted(job, cause, timeout)
 			}
 			if r.err != nil {

@@ -25,8 +25,12 @@ var ErrNotRunning = errors.New("rqlite: job is not being run by a worker")
 // finished; otherwise they keep waiting. Canceling a running job does not
 // stop it: use StopJob for that.
 func (j *Job) Cancel(ctx context.Context, enqueueDependents bool) error {
+	rdb, err := j.client()
+	if err != nil {
+		return err
+	}
 	now := j.c.now()
-	n, err := scripts.Cancel.Run(ctx, j.c.rdb, []string{keys.Job(j.ID)},
+	n, err := scripts.Cancel.Run(ctx, rdb, []string{keys.Job(j.ID)},
 		j.ID, wire.Epoch(now), wire.FormatTime(now), flag(enqueueDependents)).Int()
 	switch {
 	case err != nil:

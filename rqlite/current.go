@@ -26,15 +26,19 @@ func (j *Job) SaveMeta(ctx context.Context) error {
 	if j.Meta == nil {
 		j.Meta = map[string]any{}
 	}
-	if j.c.metaSink != nil {
+	if j.c != nil && j.c.metaSink != nil {
 		j.c.metaSink(j.Meta)
 		return nil
+	}
+	rdb, err := j.client()
+	if err != nil {
+		return err
 	}
 	b, err := j.c.serializer.Marshal(j.Meta)
 	if err != nil {
 		return fmt.Errorf("rqlite: the meta of job %s cannot be serialized: %w", j.ID, err)
 	}
-	if err := j.c.rdb.HSet(ctx, keys.Job(j.ID), "meta", b).Err(); err != nil {
+	if err := rdb.HSet(ctx, keys.Job(j.ID), "meta", b).Err(); err != nil {
 		return fmt.Errorf("rqlite: save meta of job %s: %w", j.ID, err)
 	}
 	return nil

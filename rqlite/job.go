@@ -83,6 +83,20 @@ type conn struct {
 	metaSink func(map[string]any)
 }
 
+// client returns the Redis client of job j, or an error wrapping
+// ErrNoConnection when it has none: a Job that was not read from Redis or
+// enqueued, or the job of a task that runs in a work horse, which does not
+// talk to Redis.
+func (j *Job) client() (redis.UniversalClient, error) {
+	switch {
+	case j.c != nil && j.c.rdb != nil:
+		return j.c.rdb, nil
+	case j.c != nil && j.c.metaSink != nil:
+		return nil, fmt.Errorf("%w: job %s runs in a work horse, which does not talk to Redis (SaveMeta is the one call it passes on to its worker)", ErrNoConnection, j.ID)
+	}
+	return nil, fmt.Errorf("%w: job %s was not read from Redis nor enqueued", ErrNoConnection, j.ID)
+}
+
 // FetchJob reads job id from Redis, whatever its queue. It returns an error
 // wrapping ErrNoSuchJob when the job does not exist.
 func FetchJob(ctx context.Context, rdb redis.UniversalClient, id string, opts *QueueOptions) (*Job, error) {
@@ -106,6 +120,9 @@ func (c *conn) fetch(ctx context.Context, id string) (*Job, error) {
 
 // Refresh reads the job from Redis again.
 func (j *Job) Refresh(ctx context.Context) error {
+	if _, err := j.client(); err != nil {
+		return err
+	}
 	fresh, err := j.c.fetch(ctx, j.ID)
 	if err != nil {
 		return err
@@ -117,7 +134,11 @@ func (j *Job) Refresh(ctx context.Context) error {
 // GetStatus reads the job's current status from Redis. It returns an error
 // wrapping ErrNoSuchJob when the job no longer exists.
 func (j *Job) GetStatus(ctx context.Context) (Status, error) {
-	s, err := j.c.rdb.HGet(ctx, keys.Job(j.ID), "status").Result()
+	rdb, err := j.client()
+	if err != nil {
+		return "", err
+	}
+	s, err := rdb.HGet(ctx, keys.Job(j.ID), "status").Result()
 	if errors.Is(err, redis.Nil) {
 		return "", fmt.Errorf("%w: %s", ErrNoSuchJob, j.ID)
 	}
@@ -132,7 +153,11 @@ func (j *Job) GetStatus(ctx context.Context) (Status, error) {
 // every registry of its queue, and its hash and dependency sets. Its
 // results stream is left to expire.
 func (j *Job) Delete(ctx context.Context) error {
-	_, err := j.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	rdb, err := j.client()
+	if err != nil {
+		return err
+	}
+	_, err = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		deleteJob(ctx, p, j.ID, j.Origin)
 		return nil
 	})

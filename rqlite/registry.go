@@ -3,7 +3,6 @@ package rqlite
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -34,11 +33,13 @@ type JobRegistry struct {
 	Kind  RegistryKind
 	Queue string
 	c     *conn
+	rq2   bool // the started registry is in RQ 2.x's layout (QueueOptions.RQ2)
 }
 
-// Registry returns the queue's registry of the given kind.
+// Registry returns the queue's registry of the given kind. Its started
+// registry is read in the layout the queue was made for (QueueOptions.RQ2).
 func (q *Queue) Registry(kind RegistryKind) *JobRegistry {
-	return &JobRegistry{Kind: kind, Queue: q.Name, c: q.c}
+	return &JobRegistry{Kind: kind, Queue: q.Name, c: q.c, rq2: q.rq2}
 }
 
 // Key is the registry's Redis key.
@@ -75,7 +76,10 @@ func (r *JobRegistry) Count(ctx context.Context) (int64, error) {
 }
 
 // JobIDs returns the IDs in the registry, oldest score first, after a
-// cleanup; offset and length select a part (length < 0 means all).
+// cleanup; offset and length select a part (length < 0 means all). The
+// started registry's members are job IDs as they are in RQ 1.13's layout;
+// in RQ 2.x's (QueueOptions.RQ2) the execution is taken off the members
+// RQ 2.x writes, ID:EXECUTION (see startedJobID).
 func (r *JobRegistry) JobIDs(ctx context.Context, offset, length int64) ([]string, error) {
 	if err := r.Cleanup(ctx); err != nil {
 		return nil, err
@@ -90,7 +94,7 @@ func (r *JobRegistry) JobIDs(ctx context.Context, offset, length int64) ([]strin
 	}
 	if r.Kind == Started {
 		for i, id := range ids {
-			ids[i] = startedJobID(id)
+			ids[i] = startedJobID(id, r.rq2)
 		}
 	}
 	return ids, nil
@@ -106,7 +110,7 @@ func (r *JobRegistry) Cleanup(ctx context.Context) error {
 	case Finished, Failed:
 		err = r.c.rdb.ZRemRangeByScore(ctx, r.Key(), "0", strconv.FormatInt(wire.Epoch(r.c.now()), 10)).Err()
 	case Started:
-		_, err = cleanStarted(ctx, r.c, r.Queue)
+		_, err = cleanStarted(ctx, r.c, r.Queue, r.rq2)
 	}
 	if err != nil {
 		return fmt.Errorf("rqlite: clean %s registry of %s: %w", r.Kind, r.Queue, err)
@@ -115,22 +119,28 @@ func (r *JobRegistry) Cleanup(ctx context.Context) error {
 }
 
 // cleanStarted moves the abandoned jobs of queue q to its failed registry.
-func cleanStarted(ctx context.Context, c *conn, q string) ([]string, error) {
+// rq2 says the started registry is in RQ 2.x's layout (members
+// ID:EXECUTION) rather than RQ 1.13's (members are IDs); see startedJobID.
+func cleanStarted(ctx context.Context, c *conn, q string, rq2 bool) ([]string, error) {
 	now := c.now()
 	exc := wire.Compress([]byte("Moved to FailedJobRegistry at " + now.Local().Format("2006-01-02 15:04:05.000000")))
+	layout := "1"
+	if rq2 {
+		layout = "2"
+	}
 	return scripts.CleanStarted.Run(ctx, c.rdb, []string{keys.Started(q), keys.Failed(q)},
-		wire.Epoch(now), exc, int64(DefaultFailureTTL/time.Second), wire.FormatTime(now), q).StringSlice()
+		wire.Epoch(now), exc, int64(DefaultFailureTTL/time.Second), wire.FormatTime(now), q, layout).StringSlice()
 }
 
 // cleanRegistries is the maintenance RQ's workers do for each queue: clean
 // the finished, started and failed registries, and forget workers of the
-// queue whose key has expired.
-func cleanRegistries(ctx context.Context, c *conn, q string) error {
+// queue whose key has expired. rq2 is the worker's layout (WorkerOptions.RQ2).
+func cleanRegistries(ctx context.Context, c *conn, q string, rq2 bool) error {
 	now := strconv.FormatInt(wire.Epoch(c.now()), 10)
 	if err := c.rdb.ZRemRangeByScore(ctx, keys.Finished(q), "0", now).Err(); err != nil {
 		return err
 	}
-	if _, err := cleanStarted(ctx, c, q); err != nil {
+	if _, err := cleanStarted(ctx, c, q, rq2); err != nil {
 		return err
 	}
 	if err := c.rdb.ZRemRangeByScore(ctx, keys.Failed(q), "0", now).Err(); err != nil {
@@ -172,15 +182,35 @@ func cleanWorkers(ctx context.Context, rdb redis.UniversalClient, q string) erro
 	return err
 }
 
-// executionSuffix matches the ":EXECUTION" that RQ 2.x adds to the job IDs
-// in the started registry.
-var executionSuffix = regexp.MustCompile(`:[0-9a-f]{32}$`)
+// executionIDLen is the length of the execution IDs of RQ 2.x: uuid4().hex,
+// 32 lowercase hex digits (rq/executions.py, Execution.create).
+const executionIDLen = 32
 
-// startedJobID is the job ID of a started-registry member, in RQ 1.13's
-// layout (the ID) or RQ 2.x's (ID:EXECUTION).
-func startedJobID(member string) string {
-	if loc := executionSuffix.FindStringIndex(member); loc != nil {
-		return member[:loc[0]]
+// startedJobID is the job ID of a started-registry member. What a member is
+// depends on the layout, never on how the member looks:
+//
+//   - RQ 1.13 (rq2 false) adds the job ID itself (Job.heartbeat), and its
+//     job IDs may hold any character, ':' too: the member is the ID.
+//   - RQ 2.x (rq2 true) adds Execution.composite_key, f'{job_id}:{id}' with
+//     id = uuid4().hex (rq/executions.py); RQ 2.x reads it back with
+//     parse_composite_key (rq/utils.py), which also takes a lone job ID.
+//     Only that composite form is split, at its last ':', so that a plain
+//     member, or one whose tail is not an execution ID (report:2024), is
+//     kept whole, as RQ 2.x does with a member without ':'.
+//
+// clean_started.lua applies the same rule.
+func startedJobID(member string, rq2 bool) string {
+	if !rq2 {
+		return member
 	}
-	return member
+	n := len(member) - executionIDLen - 1
+	if n <= 0 || member[n] != ':' {
+		return member
+	}
+	for _, c := range []byte(member[n+1:]) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return member
+		}
+	}
+	return member[:n]
 }

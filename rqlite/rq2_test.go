@@ -75,7 +75,8 @@ func TestRQ2Layout(t *testing.T) {
 
 func TestRQ2AbandonedJobIsFailed(t *testing.T) {
 	b, _ := workerSetup(t)
-	q := b.queue("default")
+	// The composite entry is RQ 2.x's: only a queue of that layout reads it.
+	q := rqlite.NewQueue("default", b.rdb, &rqlite.QueueOptions{Tasks: b.reg, Now: func() time.Time { return fixedNow }, RQ2: true})
 	job, err := q.Enqueue(b.ctx, "test.note", "x")
 	must(t, err)
 	b.rdb.HSet(b.ctx, "rq:job:"+job.ID, "status", "started")

@@ -12,15 +12,26 @@
 -- ARGV[3]  the default failure TTL in seconds
 -- ARGV[4]  now, as an RQ timestamp
 -- ARGV[5]  the queue's name
+-- ARGV[6]  the layout of the started registry: "2" for RQ 2.x, whose
+--          members are ID:EXECUTION; anything else for RQ 1.13, whose
+--          members are the job IDs
 --
 -- Returns the IDs moved.
+--
+-- A member's job ID depends on the layout only, never on the member's look
+-- (startedJobID in registry.go is the same rule). In RQ 1.13 the member is
+-- the ID, ':' and all: an entry whose job is gone is skipped, and dropped
+-- with the rest, as RQ 1.13 does. In RQ 2.x only the composite form RQ 2.x
+-- writes, ID:<uuid4().hex>, 32 lowercase hex digits, is split; any other
+-- member is taken whole as an ID, as RQ 2.x's parse_composite_key takes a
+-- member without ':'.
 local now = tonumber(ARGV[1])
+local composite = '^(.+):' .. string.rep('[0-9a-f]', 32) .. '$'
 local moved = {}
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], 0, now)) do
-  -- RQ 2.x's members are ID:EXECUTION; RQ 1.13's are the ID.
   local id = member
-  if redis.call('EXISTS', 'rq:job:' .. id) == 0 then
-    id = string.match(member, '^(.*):[0-9a-f]+$') or member
+  if ARGV[6] == '2' then
+    id = string.match(member, composite) or member
   end
   local job = 'rq:job:' .. id
   if redis.call('EXISTS', job) == 1 and not retry(id, ARGV[5], now, ARGV[4]) then

@@ -89,25 +89,36 @@ func (p *WorkerPool) handleSignals(ctx context.Context) (context.Context, func()
 		for _, w := range p.Workers {
 			w.markShutdownRequested(ctx)
 		}
+	}, func() bool {
+		for _, w := range p.Workers {
+			if !w.stopRequested() {
+				return false
+			}
+		}
+		return true
 	})
 }
 
 // handleSignals is the signal handling shared by Worker.Run and
 // WorkerPool.Run.
-func handleSignals(ctx context.Context, log *Logger, warm func(), mark func(context.Context)) (context.Context, func()) {
+//
+// A warm shut down already asked for another way (RQ's shutdown command,
+// which sends the worker SIGINT) counts as the first signal: warmed reports
+// it.
+func handleSignals(ctx context.Context, log *Logger, warm func(), mark func(context.Context), warmed func() bool) (context.Context, func()) {
 	ctx, cold := context.WithCancel(ctx)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
-		warmed := false
+		signalled := false
 		for {
 			select {
 			case <-done:
 				return
 			case <-sigs:
-				if !warmed {
-					warmed = true
+				if !signalled && !warmed() {
+					signalled = true
 					log.Infof("Warm shut down requested")
 					mark(ctx)
 					warm()

@@ -194,9 +194,10 @@ func (w *Worker) stopRequested() bool {
 
 // Run is Work with RQ's signal handling: the first SIGINT or SIGTERM asks
 // for a warm shut down (the running job finishes), the second for a cold
-// one (the running job is stopped and marked failed).
+// one (the running job is stopped and marked failed). RQ's shutdown
+// command counts as the first, as in RQ, where it sends the worker SIGINT.
 func (w *Worker) Run(ctx context.Context) error {
-	ctx, stop := handleSignals(ctx, w.log, w.RequestStop, w.markShutdownRequested)
+	ctx, stop := handleSignals(ctx, w.log, w.RequestStop, w.markShutdownRequested, w.stopRequested)
 	defer stop()
 	return w.Work(ctx)
 }
@@ -663,7 +664,7 @@ func (w *Worker) maintain(ctx context.Context) {
 			continue
 		}
 		w.log.Infof("Cleaning registries for queue: %s", q)
-		if err := cleanRegistries(ctx, w.c, q); err != nil {
+		if err := cleanRegistries(ctx, w.c, q, w.opts.RQ2); err != nil {
 			w.log.Errorf("Cleaning registries for queue %s: %v", q, err)
 		}
 	}

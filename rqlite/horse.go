@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -27,6 +30,27 @@ import (
 // JSON lines over two pipes (file descriptors 3 and 4 of the horse); the
 // horse never talks to Redis: the worker writes every outcome, and the
 // meta a task saves goes through the worker.
+//
+// A horse does not outlive its worker, nor a job its timeout, whatever the
+// task does with its context:
+//
+//   - The worker kills a horse (its process group: the horse and what the
+//     job started) when a job's timeout and horseGrace have passed, as RQ's
+//     worker kills a horse with SIGKILL.
+//   - A horse that is still running a job horseBackstop after that kills
+//     its process group itself: a worker that is stopped (SIGSTOP) or stuck
+//     cannot leave the job running.
+//   - A horse reads its requests while a job runs: end of file on them in
+//     the middle of a job means that the worker died (a killed process's
+//     pipes are closed by the kernel), and the horse kills its process
+//     group. This works wherever pipes do (Linux, macOS, the BSDs).
+//   - Where the kernel has a parent-death signal (Linux: prctl's
+//     PR_SET_PDEATHSIG, which os/exec sets from SysProcAttr.Pdeathsig), the
+//     horse also gets SIGTERM when its worker dies, and kills its process
+//     group on it. That signal comes when the thread that started the horse
+//     ends, not the process (go.dev/issue/27505), so horses are started
+//     from one goroutine locked to its thread for the life of the process
+//     (startOnSpawnerThread).
 
 // horseEnv marks a horse process.
 const horseEnv = "RQLITE_HORSE"
@@ -34,6 +58,12 @@ const horseEnv = "RQLITE_HORSE"
 // horseGrace is how long a horse may take to answer after a job's timeout
 // before it is killed.
 const horseGrace = 500 * time.Millisecond
+
+// horseBackstop is how long after a job's timeout and horseGrace a horse
+// whose worker has not killed it kills itself. The worker's own kill comes
+// first but for a worker that is stopped or stuck: the job then fails with
+// RQ's text for a horse killed by a signal.
+const horseBackstop = 5 * time.Second
 
 // IsHorse reports whether this process is a work horse of an isolated
 // worker.
@@ -59,9 +89,21 @@ var horseServing sync.Once
 // serveHorseOnce serves the horse protocol on fds 3 and 4, then exits.
 func serveHorseOnce(tasks *TaskRegistry) {
 	horseServing.Do(func() {
+		// What a job starts must not hold the worker's pipes: a process
+		// that outlived the horse would keep the worker from seeing it die.
+		closeOnExec(3)
+		closeOnExec(4)
 		in := os.NewFile(3, "horse-requests")
 		out := os.NewFile(4, "horse-replies")
-		serveHorse(tasks, in, out)
+		if sigs := horseDeathSignals(); len(sigs) > 0 {
+			c := make(chan os.Signal, 1)
+			signal.Notify(c, sigs...)
+			go func() {
+				<-c
+				horseDie()
+			}()
+		}
+		serveHorse(tasks, in, out, horseDie)
 		os.Exit(0)
 	})
 	select {} // another worker of this process is serving
@@ -90,9 +132,10 @@ type horseMessage struct {
 }
 
 // serveHorse runs jobs read from in and writes their outcomes to out until
-// in is closed.
-func serveHorse(tasks *TaskRegistry, in io.Reader, out io.Writer) {
-	dec := json.NewDecoder(in)
+// in is closed between jobs. It calls die, which must not return, when in
+// ends while a job runs (the worker died), or when a job runs horseBackstop
+// past its timeout and horseGrace (the worker did not kill the horse).
+func serveHorse(tasks *TaskRegistry, in io.Reader, out io.Writer, die func()) {
 	enc := json.NewEncoder(out)
 	var mu sync.Mutex
 	send := func(m horseMessage) {
@@ -100,16 +143,35 @@ func serveHorse(tasks *TaskRegistry, in io.Reader, out io.Writer) {
 		defer mu.Unlock()
 		enc.Encode(m)
 	}
-	for {
-		var req horseRequest
-		if err := dec.Decode(&req); err != nil {
-			return
+	// Requests are read while jobs run, so that the end of them is seen at
+	// once. pending counts the jobs read whose outcome is not yet sent: it
+	// goes up before a job is handed over and down before its outcome is
+	// sent, since a worker may close the pipe as soon as it has the outcome.
+	var pending atomic.Int64
+	reqs := make(chan *horseRequest)
+	go func() {
+		defer close(reqs)
+		dec := json.NewDecoder(in)
+		for {
+			req := new(horseRequest)
+			if err := dec.Decode(req); err != nil {
+				if pending.Load() > 0 {
+					die() // the worker is gone in the middle of a job
+				}
+				return
+			}
+			pending.Add(1)
+			reqs <- req
 		}
-		send(runInHorse(tasks, &req, send))
+	}()
+	for req := range reqs {
+		m := runInHorse(tasks, req, send, die)
+		pending.Add(-1)
+		send(m)
 	}
 }
 
-func runInHorse(tasks *TaskRegistry, req *horseRequest, send func(horseMessage)) horseMessage {
+func runInHorse(tasks *TaskRegistry, req *horseRequest, send func(horseMessage), die func()) horseMessage {
 	task, ok := tasks.Lookup(req.Func)
 	if !ok {
 		return horseMessage{Kind: "error", Error: fmt.Sprintf("unknown function %q: no task is registered under that name in this worker", req.Func)}
@@ -121,8 +183,13 @@ func runInHorse(tasks *TaskRegistry, req *horseRequest, send func(horseMessage))
 	ctx := context.Background()
 	if req.TimeoutMS > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, time.Duration(req.TimeoutMS)*time.Millisecond, errJobTimeout)
+		timeout := time.Duration(req.TimeoutMS) * time.Millisecond
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errJobTimeout)
 		defer cancel()
+		// A task may ignore its context; the worker kills the horse then,
+		// and if the worker cannot, the horse kills itself.
+		backstop := time.AfterFunc(timeout+horseGrace+horseBackstop, die)
+		defer backstop.Stop()
 	}
 	job := &Job{ID: req.ID, FuncName: req.Func, Origin: req.Origin, Description: req.Description, Meta: req.Meta,
 		c: &conn{metaSink: func(m map[string]any) { send(horseMessage{Kind: "meta", Meta: m}) }}}
@@ -184,7 +251,7 @@ func startHorse() (*horse, error) {
 	cmd.Stderr = os.Stderr
 	cmd.ExtraFiles = []*os.File{reqR, repW}
 	cmd.SysProcAttr = horseSysProcAttr()
-	if err := cmd.Start(); err != nil {
+	if err := startOnSpawnerThread(cmd); err != nil {
 		reqR.Close()
 		reqW.Close()
 		repR.Close()
@@ -211,6 +278,32 @@ func startHorse() (*horse, error) {
 		close(h.exited)
 	}()
 	return h, nil
+}
+
+// spawner is the goroutine, locked to its OS thread for the life of the
+// process, that starts horses: a parent-death signal (SysProcAttr.Pdeathsig)
+// is sent when the thread that started the child ends, and Go ends a thread
+// when a goroutine locked to it returns, so a horse started from any other
+// thread could be killed while its worker lives.
+var spawner struct {
+	once sync.Once
+	reqs chan func()
+}
+
+// startOnSpawnerThread starts cmd from the spawner thread.
+func startOnSpawnerThread(cmd *exec.Cmd) error {
+	spawner.once.Do(func() {
+		spawner.reqs = make(chan func())
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread must not end
+			for f := range spawner.reqs {
+				f()
+			}
+		}()
+	})
+	done := make(chan error, 1)
+	spawner.reqs <- func() { done <- cmd.Start() }
+	return <-done
 }
 
 // kill kills the horse and everything it started, and waits for it.

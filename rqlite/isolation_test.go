@@ -2,10 +2,13 @@ package rqlite_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 )
@@ -31,7 +34,33 @@ func init() {
 
 func TestMain(m *testing.M) {
 	rqlite.ServeHorseIfChild(nil) // when this binary is started as a work horse
+	if url := os.Getenv(testWorkerEnv); url != "" {
+		os.Exit(runTestWorker(url)) // when a test starts this binary as an isolated worker
+	}
 	os.Exit(m.Run())
+}
+
+// testWorkerEnv, set to a Redis URL, makes this test binary an isolated
+// worker process on that database, named by RQLITE_TEST_WORKER_NAME: a
+// process that a test can kill.
+const testWorkerEnv = "RQLITE_TEST_WORKER_URL"
+
+func runTestWorker(url string) int {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	rdb := redis.NewClient(opts)
+	w, err := rqlite.NewWorker(rdb, nil, &rqlite.WorkerOptions{Isolated: true, Name: os.Getenv("RQLITE_TEST_WORKER_NAME")})
+	if err == nil {
+		err = w.Work(context.Background())
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
 
 func TestIsolatedWorker(t *testing.T) {

@@ -304,11 +304,11 @@ func (q *Queue) prepareWith(f any, o *EnqueueOptions, id string, now time.Time) 
 		c:               q.c,
 	}
 	if o.JobID != "" && !jobIDPattern.MatchString(j.ID) {
-		return nil, fmt.Errorf("rqlite: invalid job ID %q: use only letters, digits, '_' and '-'", j.ID)
+		return nil, badOption("job ID", j.ID, "use only letters, digits, '_' and '-'")
 	}
 	for _, id := range o.DependsOn {
 		if !jobIDPattern.MatchString(id) {
-			return nil, fmt.Errorf("rqlite: invalid dependency job ID %q", id)
+			return nil, badOption("dependency job ID", id, "")
 		}
 	}
 	if j.Description == "" {
@@ -344,7 +344,7 @@ func (q *Queue) prepareWith(f any, o *EnqueueOptions, id string, now time.Time) 
 		return nil, err
 	}
 	if ttl == "-1" {
-		return nil, fmt.Errorf("rqlite: invalid ttl %v: it must be positive (leave it zero for no limit)", o.TTL)
+		return nil, badOption("ttl", o.TTL, "it must be positive (leave it zero for no limit)")
 	}
 
 	data, err := encodeCall(q.c.serializer, task.Name, o.Args, o.Kwargs)
@@ -396,13 +396,13 @@ func (q *Queue) prepareWith(f any, o *EnqueueOptions, id string, now time.Time) 
 	}
 	if o.Retry != nil {
 		if o.Retry.Max < 1 {
-			return nil, fmt.Errorf("rqlite: invalid retry max %d: it must be 1 or more", o.Retry.Max)
+			return nil, badOption("retry max", o.Retry.Max, "it must be 1 or more")
 		}
 		intervals := make([]int64, 0, len(o.Retry.Intervals))
 		for _, d := range o.Retry.Intervals {
 			n, err := wholeSeconds("retry interval", d)
 			if err != nil || n < 0 {
-				return nil, fmt.Errorf("rqlite: invalid retry interval %v: use whole seconds, 0 or more", d)
+				return nil, badOption("retry interval", d, "use whole seconds, 0 or more")
 			}
 			intervals = append(intervals, n)
 		}
@@ -540,7 +540,7 @@ func durationField(option string, d time.Duration, discardOK bool) (string, erro
 		return "", nil
 	case d == Forever, d == Discard && discardOK:
 	case d < 0:
-		return "", fmt.Errorf("rqlite: invalid %s %v: it must be positive, or rqlite.Forever", option, d)
+		return "", badOption(option, d, "it must be positive, or rqlite.Forever")
 	default:
 		if _, err := wholeSeconds(option, d); err != nil {
 			return "", err

@@ -1,6 +1,9 @@
 package rqlite
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrNoSuchJob is returned when a job ID has no job hash in Redis: it never
 // existed, or it expired or was deleted.
@@ -11,3 +14,36 @@ var ErrNoSuchJob = errors.New("rqlite: no such job")
 // in a work horse (see WorkerOptions.Isolated), which does not talk to
 // Redis. The error says which.
 var ErrNoConnection = errors.New("rqlite: no Redis connection")
+
+// An OptionError says that a value given to rqlite (an option, a job ID, a
+// queue, task or worker name, a timeout...) cannot be taken, and why.
+type OptionError struct {
+	Option string // what was given, as the message names it: "job ID", "ttl"...
+	Value  any    // the value given
+	Reason string // what to give instead; may be empty
+}
+
+func (e *OptionError) Error() string {
+	value := fmt.Sprint(e.Value)
+	if s, ok := e.Value.(string); ok {
+		value = fmt.Sprintf("%q", s)
+	}
+	if e.Reason == "" {
+		return fmt.Sprintf("rqlite: invalid %s %s", e.Option, value)
+	}
+	return fmt.Sprintf("rqlite: invalid %s %s: %s", e.Option, value, e.Reason)
+}
+
+// badOption returns an *OptionError.
+func badOption(option string, value any, reason string) error {
+	return &OptionError{Option: option, Value: value, Reason: reason}
+}
+
+// An UnknownTaskError says that no task is registered under Name.
+type UnknownTaskError struct {
+	Name string
+}
+
+func (e *UnknownTaskError) Error() string {
+	return fmt.Sprintf("rqlite: unknown function %q: no task is registered under that name", e.Name)
+}

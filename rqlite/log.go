@@ -37,7 +37,7 @@ func ParseLogLevel(s string) (LogLevel, error) {
 	case "ERROR", "CRITICAL":
 		return LevelError, nil
 	}
-	return 0, fmt.Errorf("rqlite: invalid logging level %q: use DEBUG, INFO, WARNING or ERROR", s)
+	return 0, badOption("logging level", s, "use DEBUG, INFO, WARNING or ERROR")
 }
 
 // A Logger writes a worker's log as RQ does: each line starts with the

@@ -103,7 +103,7 @@ func newConn(rdb redis.UniversalClient, opts *QueueOptions) *conn {
 // separated by commas).
 func ValidateQueueName(name string) error {
 	if name == "" || strings.ContainsFunc(name, func(r rune) bool { return isSpaceOrControl(r) || r == ',' }) {
-		return fmt.Errorf("rqlite: invalid queue name %q: use no spaces, commas or control characters", name)
+		return badOption("queue name", name, "use no spaces, commas or control characters")
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 // running finish. It is RQ's rq suspend.
 func Suspend(ctx context.Context, rdb redis.UniversalClient, d time.Duration) error {
 	if d < 0 || d%time.Second != 0 {
-		return fmt.Errorf("rqlite: invalid suspension %v: use a whole number of seconds, or 0 for no limit", d)
+		return badOption("suspension", d, "use a whole number of seconds, or 0 for no limit")
 	}
 	if err := rdb.Set(ctx, keys.Suspended, 1, d).Err(); err != nil {
 		return fmt.Errorf("rqlite: suspend workers: %w", err)

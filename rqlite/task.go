@@ -90,7 +90,7 @@ func Register(name string, fn any, params ...string) {
 // Python callers do.
 func (r *TaskRegistry) Register(name string, fn any, params ...string) error {
 	if name == "" || strings.ContainsFunc(name, isSpaceOrControl) {
-		return fmt.Errorf("rqlite: invalid task name %q", name)
+		return badOption("task name", name, "")
 	}
 	v := reflect.ValueOf(fn)
 	if v.Kind() != reflect.Func || v.IsNil() {
@@ -176,12 +176,12 @@ func (r *TaskRegistry) resolve(f any) (*Task, error) {
 		if t, ok := r.Lookup(f); ok {
 			return t, nil
 		}
-		return nil, fmt.Errorf("rqlite: unknown function %q: no task is registered under that name", f)
+		return nil, &UnknownTaskError{Name: string(f)}
 	case *Task:
 		return f, nil
 	case External:
 		if f == "" || strings.ContainsFunc(string(f), isSpaceOrControl) {
-			return nil, fmt.Errorf("rqlite: invalid function name %q", string(f))
+			return nil, badOption("function name", string(f), "")
 		}
 		return &Task{Name: string(f), external: true}, nil
 	case nil:

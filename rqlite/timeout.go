@@ -31,12 +31,12 @@ func ParseTimeout(s string) (time.Duration, error) {
 		unit := map[byte]int64{'d': 86400, 'h': 3600, 'm': 60, 's': 1}[lower(s[len(s)-1])]
 		if n, err := strconv.ParseInt(strings.TrimSpace(s[:len(s)-1]), 10, 64); err == nil && unit != 0 {
 			if n > maxSeconds/unit || n < -maxSeconds/unit {
-				return 0, fmt.Errorf("rqlite: invalid timeout %q: too large", s)
+				return 0, badOption("timeout", s, "too large")
 			}
 			return seconds(n*unit, s)
 		}
 	}
-	return 0, fmt.Errorf("rqlite: invalid timeout %q: use whole seconds or digits with a unit d, h, m or s, such as 1h, 30m, 15s or 2d", s)
+	return 0, badOption("timeout", s, "use whole seconds or digits with a unit d, h, m or s, such as 1h, 30m, 15s or 2d")
 }
 
 // maxSeconds is the most seconds a time.Duration holds.
@@ -44,7 +44,7 @@ const maxSeconds = int64(1<<63-1) / int64(time.Second)
 
 func seconds(n int64, s string) (time.Duration, error) {
 	if n > maxSeconds || n < -maxSeconds {
-		return 0, fmt.Errorf("rqlite: invalid timeout %q: too large", s)
+		return 0, badOption("timeout", s, "too large")
 	}
 	return time.Duration(n) * time.Second, nil
 }

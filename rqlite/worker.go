@@ -145,7 +145,7 @@ func NewWorker(rdb redis.UniversalClient, queues []string, opts *WorkerOptions) 
 	if o.Name == "" {
 		o.Name = newWorkerName()
 	} else if strings.ContainsFunc(o.Name, func(r rune) bool { return isSpaceOrControl(r) || r == ',' }) {
-		return nil, fmt.Errorf("rqlite: invalid worker name %q", o.Name)
+		return nil, badOption("worker name", o.Name, "")
 	}
 	w.name = o.Name
 	if o.ResultTTL == 0 {

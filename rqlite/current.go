@@ -23,6 +23,9 @@ func withJob(ctx context.Context, j *Job) context.Context {
 // SaveMeta writes the job's Meta to Redis (RQ's job.save_meta), so that
 // others can read, for example, a task's progress while it runs.
 func (j *Job) SaveMeta(ctx context.Context) error {
+	if j.MetaErr != nil {
+		return fmt.Errorf("rqlite: job %s: its stored meta could not be read, so SaveMeta does not overwrite it: %w", j.ID, j.MetaErr)
+	}
 	if j.Meta == nil {
 		j.Meta = map[string]any{}
 	}

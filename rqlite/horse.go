@@ -152,6 +152,7 @@ func serveHorse(tasks *TaskRegistry, in io.Reader, out io.Writer, die func()) {
 	go func() {
 		defer close(reqs)
 		dec := json.NewDecoder(in)
+		dec.UseNumber() // plainNumbers reads them: an int beyond int64 exactly
 		for {
 			req := new(horseRequest)
 			if err := dec.Decode(req); err != nil {

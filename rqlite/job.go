@@ -56,7 +56,12 @@ type Job struct {
 	FailureTTL time.Duration
 	TTL        time.Duration
 
-	Meta            map[string]any
+	Meta map[string]any
+	// MetaErr is why the job's stored meta could not be decoded (a Python
+	// datetime in it is an *UnsupportedValueError), nil if it could. Meta
+	// is then nil; the job runs all the same, and SaveMeta refuses to
+	// overwrite the meta it could not read.
+	MetaErr         error
 	DependencyIDs   []string
 	OnSuccess       string // name of the task called when the job succeeds
 	OnFailure       string // name of the task called when the job fails
@@ -261,12 +266,12 @@ func (j *Job) decode(h map[string]string) error {
 		}
 	}
 	if m, ok := h["meta"]; ok && m != "" {
+		// A meta that cannot be read fails only itself, not the job.
 		v, err := j.c.serializer.Unmarshal([]byte(m))
 		if err != nil {
-			return fmt.Errorf("field meta: %w", err)
-		}
-		if j.Meta, ok = v.(map[string]any); !ok {
-			return fmt.Errorf("field meta holds %T, not a dictionary", v)
+			j.MetaErr = fmt.Errorf("field meta: %w", err)
+		} else if j.Meta, ok = v.(map[string]any); !ok {
+			j.MetaErr = fmt.Errorf("field meta holds %T, not a dictionary", v)
 		}
 	}
 	if ids, ok := h["dependency_ids"]; ok && ids != "" {

@@ -3,6 +3,7 @@ package rqlite
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"reflect"
@@ -17,9 +18,11 @@ import (
 // Use it to share queues with a Python RQ that keeps its default settings.
 //
 // Decoding never runs code: it understands Python's plain values (None,
-// bool, int, float, str, bytes, list, tuple, dict), and a pickled Python
-// object that has no Go meaning (a class instance, a function, a bound
-// method) is an error, which fails only the job that carries it.
+// bool, int, float, str, bytes, list, tuple, dict with str keys); an int
+// beyond int64 is a *big.Int. A value that Go cannot represent exactly (a
+// set, a datetime, a class instance, a function, a dict with other keys)
+// is an *UnsupportedValueError that names it, and fails only what holds it
+// (the job's call, its meta or one result), not the rest of the job.
 var Pickle Serializer = pickleSerializer{}
 
 type pickleSerializer struct{}
@@ -43,14 +46,54 @@ func (pickleSerializer) Unmarshal(data []byte) (any, error) {
 	dec := ogórek.NewDecoderWithConfig(bytes.NewReader(data), &ogórek.DecoderConfig{StrictUnicode: true})
 	v, err := dec.Decode()
 	if err != nil {
-		msg := strconv.QuoteToASCII(err.Error()) // one line, whatever bytes the pickle had
-		if strings.Contains(msg, "ogórek.Call") || strings.Contains(msg, "ogórek.Class") || strings.Contains(msg, `og\u00f3rek.C`) ||
-			strings.Contains(msg, "opcode 129") || strings.Contains(msg, "opcode 146") {
-			return nil, fmt.Errorf("the pickle holds a Python object that a Go program cannot read (%s)", msg)
-		}
-		return nil, fmt.Errorf("invalid pickle (is the data pickled? the queue's serializer may be another): %s", msg)
+		return nil, pickleError(err)
 	}
 	return fromPickle(v)
+}
+
+// An UnsupportedValueError is the error of a serializer that meets a value
+// that a Go program cannot represent exactly, such as a pickled Python set
+// or datetime. It fails only the value that holds it: the job's call, its
+// meta, or one result.
+type UnsupportedValueError struct {
+	// Python names the value as Python does: "set", "frozenset",
+	// "datetime.datetime", "decimal.Decimal", "object" for an instance
+	// whose class the pickle does not name where og-rek can see it, or
+	// "dict key" for a dict with keys that are not str.
+	Python string
+	msg    string // one line
+}
+
+func (e *UnsupportedValueError) Error() string { return e.msg }
+
+func unsupported(python, format string, args ...any) *UnsupportedValueError {
+	return &UnsupportedValueError{Python: python, msg: fmt.Sprintf(format, args...)}
+}
+
+// pickleError explains an error of og-rek's decoder in one line.
+func pickleError(err error) error {
+	msg := strconv.QuoteToASCII(err.Error()) // one line, whatever bytes the pickle had
+	var op ogórek.OpcodeError
+	if errors.As(err, &op) {
+		switch op.Key {
+		case 0x8f, 0x90: // EMPTY_SET, ADDITEMS
+			return unsupported("set", "the pickle holds a Python set, which is not supported in Go (a list is)")
+		case 0x91: // FROZENSET
+			return unsupported("frozenset", "the pickle holds a Python frozenset, which is not supported in Go (a tuple is)")
+		case 0x81, 0x92, 0x82, 0x83, 0x84: // NEWOBJ, NEWOBJ_EX, EXT1, EXT2, EXT4
+			return unsupported("object", "the pickle holds a Python object that a Go program cannot read (%s)", msg)
+		}
+	}
+	if i := strings.Index(err.Error(), "invalid key type "); i >= 0 {
+		return unsupported("dict key", "a dict has a key of type %s; only str keys can be read in Go",
+			strings.TrimPrefix(strings.TrimPrefix(err.Error()[i+len("invalid key type "):], "ogórek."), "*"))
+	}
+	if strings.Contains(msg, "ogórek.Call") || strings.Contains(msg, "ogórek.Class") || strings.Contains(msg, `og\u00f3rek.C`) {
+		// A Python object, made by a call og-rek keeps as a Call, that the
+		// pickle then fills as a dict or list (an OrderedDict, a deque).
+		return unsupported("object", "the pickle holds a Python object that a Go program cannot read (%s)", msg)
+	}
+	return fmt.Errorf("invalid pickle (is the data pickled? the queue's serializer may be another): %s", msg)
 }
 
 // tuple is a sequence that is a tuple in Python: the job's data and its
@@ -81,18 +124,47 @@ func toPickle(v any) (any, error) {
 	case Kwargs:
 		return toPickle(map[string]any(v))
 	case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		// A uint64 beyond int64 is written as Python's INT, which Python
+		// reads as an int and Unmarshal as a *big.Int.
+		return v, nil
+	case *big.Int:
+		if v == nil {
+			return ogórek.None{}, nil
+		}
+		if v.IsInt64() {
+			return v.Int64(), nil
+		}
 		return v, nil
 	case []byte:
 		return ogórek.Bytes(v), nil
+	case json.Number:
+		// Exactly: a whole number as an int of any size, as Python's
+		// json.loads reads it.
+		if i, err := v.Int64(); err == nil {
+			return i, nil
+		}
+		if !strings.ContainsAny(string(v), ".eE") {
+			if n, ok := new(big.Int).SetString(string(v), 10); ok {
+				return n, nil
+			}
+		}
+		f, err := v.Float64()
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return nil, fmt.Errorf("cannot pickle json.Number %q: %w", string(v), err)
+		}
+		return f, nil // ±Inf beyond float64's range, as Python's float() reads it
 	}
 	// Anything else (structs, typed maps and slices) goes as the JSON
-	// value it is: a dict, a list...
+	// value it is: a dict, a list... Its numbers are kept as written (a
+	// uint64 beyond int64 stays exact).
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	g, err := JSON.Unmarshal(b)
-	if err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var g any
+	if err := dec.Decode(&g); err != nil {
 		return nil, err
 	}
 	if reflect.TypeOf(g) == reflect.TypeOf(v) {
@@ -118,7 +190,7 @@ func fromPickle(v any) (any, error) {
 		if v.IsInt64() {
 			return v.Int64(), nil
 		}
-		return nil, fmt.Errorf("the integer %s is too large for Go", v)
+		return v, nil // exact, where an int64 or a float64 would not be
 	case ogórek.Tuple:
 		return convertAll(v, fromPickle)
 	case []any:
@@ -128,7 +200,7 @@ func fromPickle(v any) (any, error) {
 		for k, x := range v {
 			ks, ok := k.(string)
 			if !ok {
-				return nil, fmt.Errorf("a dict has a key of type %s; only str keys can be read in Go", pythonType(k))
+				return nil, unsupported("dict key", "a dict has a key of type %s; only str keys can be read in Go", pythonType(k))
 			}
 			g, err := fromPickle(x)
 			if err != nil {
@@ -138,11 +210,23 @@ func fromPickle(v any) (any, error) {
 		}
 		return out, nil
 	case ogórek.Call:
-		return nil, fmt.Errorf("the pickle holds a Python object, %s(...), that has no Go meaning", pyName(v.Callable))
+		name := pyName(v.Callable)
+		switch name {
+		case "builtins.set", "__builtin__.set":
+			return nil, unsupported("set", "the pickle holds a Python set, which is not supported in Go (a list is)")
+		case "builtins.frozenset", "__builtin__.frozenset":
+			return nil, unsupported("frozenset", "the pickle holds a Python frozenset, which is not supported in Go (a tuple is)")
+		}
+		if v.Callable.Module == "datetime" {
+			return nil, unsupported(name, "the pickle holds a Python object, %s(...), that has no Go meaning: "+
+				"a Go program reads times written as strings or numbers", name)
+		}
+		return nil, unsupported(name, "the pickle holds a Python object, %s(...), that has no Go meaning", name)
 	case ogórek.Class:
-		return nil, fmt.Errorf("the pickle holds a Python class or function, %s, that has no Go meaning", pyName(v))
+		name := pyName(v)
+		return nil, unsupported(name, "the pickle holds a Python class or function, %s, that has no Go meaning", name)
 	}
-	return nil, fmt.Errorf("the pickle holds a Python value of type %s that has no Go meaning", pythonType(v))
+	return nil, unsupported(pythonType(v), "the pickle holds a Python value of type %s that has no Go meaning", pythonType(v))
 }
 
 // convertAll converts each element of v with f.

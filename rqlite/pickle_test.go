@@ -2,6 +2,10 @@ package rqlite
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/big"
 	"os"
 	"os/exec"
 	"reflect"
@@ -19,6 +23,16 @@ var pythonPickles = map[string]string{
 	"ordered": "gAWVKQAAAAAAAACMC2NvbGxlY3Rpb25zlIwLT3JkZXJlZERpY3SUk5QpUpSMAWGUSwFzLg==",                         // collections.OrderedDict(a=1)
 	"bigint":  "gAWVDAAAAAAAAACKCQAAAAAAAAAAQC4=",                                                                 // 2**70
 	"intkey":  "gAWVCgAAAAAAAAB9lEsBjAF4lHMu",                                                                     // {1: 'x'}
+	// Values beyond what Go has, or has exactly.
+	"negbigint":  "gAWVDAAAAAAAAACKCQAAAAAAAAAAwC4=",                                                                 // -2**70
+	"maxuint64":  "gAWVDAAAAAAAAACKCf//////////AC4=",                                                                 // 2**64 - 1
+	"set":        "gAWVCQAAAAAAAACPlChLAUsCkC4=",                                                                     // {1, 2}
+	"frozenset":  "gAWVBgAAAAAAAAAoSwGRlC4=",                                                                         // frozenset({1})
+	"set2":       "gAJjX19idWlsdGluX18Kc2V0CnEAXXEBSwFhhXECUnEDLg==",                                                 // {1}, protocol 2
+	"setinlist":  "gAWVDwAAAAAAAABdlCiMAWGUj5QoSwGQZS4=",                                                             // ['a', {1}]
+	"tuplekey":   "gAWVDgAAAAAAAAB9lEsBSwKGlIwBeJRzLg==",                                                             // {(1, 2): 'x'}
+	"datetime":   "gAWVKgAAAAAAAACMCGRhdGV0aW1llIwIZGF0ZXRpbWWUk5RDCgfqAQIDBAUAAAaUhZRSlC4=",                         // datetime.datetime(2026, 1, 2, 3, 4, 5, 6)
+	"datetimeIn": "gAWVOwAAAAAAAAB9lCiMBHdoZW6UjAhkYXRldGltZZSMCGRhdGV0aW1llJOUQwoH6gECAwQFAAAGlIWUUpSMAW6USwF1Lg==", // {'when': datetime.datetime(...), 'n': 1}
 }
 
 func pythonPickle(t *testing.T, name string) []byte {
@@ -43,18 +57,89 @@ func TestPickleReadsWhatPythonWrites(t *testing.T) {
 	}
 }
 
+// TestPickleRefusesPythonObjects: a value that Go cannot represent exactly
+// is an *UnsupportedValueError that names it, on one line.
 func TestPickleRefusesPythonObjects(t *testing.T) {
-	for name, want := range map[string]string{
-		"decimal": "decimal.Decimal(...), that has no Go meaning",
-		"date":    "datetime.date(...), that has no Go meaning",
-		"ordered": "the pickle holds a Python object that a Go program cannot read",
-		"bigint":  "the integer 1180591620717411303424 is too large for Go",
-		"intkey":  "a dict has a key of type int64",
+	for name, want := range map[string]struct{ python, msg string }{
+		"decimal":    {"decimal.Decimal", "decimal.Decimal(...), that has no Go meaning"},
+		"date":       {"datetime.date", "datetime.date(...), that has no Go meaning"},
+		"datetime":   {"datetime.datetime", "the pickle holds a Python object, datetime.datetime(...), that has no Go meaning"},
+		"datetimeIn": {"datetime.datetime", "datetime.datetime(...), that has no Go meaning"},
+		"ordered":    {"object", "the pickle holds a Python object that a Go program cannot read"},
+		"intkey":     {"dict key", "a dict has a key of type int64; only str keys can be read in Go"},
+		"tuplekey":   {"dict key", "a dict has a key of type Tuple; only str keys can be read in Go"},
+		"set":        {"set", "the pickle holds a Python set, which is not supported in Go"},
+		"set2":       {"set", "the pickle holds a Python set, which is not supported in Go"},
+		"setinlist":  {"set", "the pickle holds a Python set, which is not supported in Go"},
+		"frozenset":  {"frozenset", "the pickle holds a Python frozenset, which is not supported in Go"},
 	} {
 		_, err := Pickle.Unmarshal(pythonPickle(t, name))
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: error %v, want one containing %q", name, err, want)
+		var u *UnsupportedValueError
+		if !errors.As(err, &u) || u.Python != want.python || !strings.Contains(err.Error(), want.msg) || strings.ContainsAny(err.Error(), "\r\n") {
+			t.Errorf("%s: error %#v (%v), want an *UnsupportedValueError for %q containing %q", name, err, err, want.python, want.msg)
 		}
+	}
+	// What is not a pickle stays a plain error.
+	var u *UnsupportedValueError
+	if _, err := Pickle.Unmarshal([]byte(`["f", null, [], {}]`)); err == nil || errors.As(err, &u) || !strings.Contains(err.Error(), "invalid pickle (is the data pickled?") {
+		t.Errorf("JSON read as a pickle: %v", err)
+	}
+}
+
+// TestPickleBigInts: an int beyond int64, from Python or from a Go uint64,
+// is read exactly, as a *big.Int, and written back the same.
+func TestPickleBigInts(t *testing.T) {
+	two70 := new(big.Int).Lsh(big.NewInt(1), 70)
+	maxU := new(big.Int).SetUint64(math.MaxUint64)
+	for name, want := range map[string]*big.Int{
+		"bigint": two70, "negbigint": new(big.Int).Neg(two70), "maxuint64": maxU,
+	} {
+		v, err := Pickle.Unmarshal(pythonPickle(t, name))
+		if got, ok := v.(*big.Int); err != nil || !ok || got.Cmp(want) != 0 {
+			t.Errorf("%s = %#v, %v; want %v", name, v, err, want)
+			continue
+		}
+		b, err := Pickle.Marshal(v)
+		noErr(t, err)
+		if w, err := Pickle.Unmarshal(b); err != nil || w.(*big.Int).Cmp(want) != 0 {
+			t.Errorf("%s: round trip gave %v, %v", name, w, err)
+		}
+	}
+	// A Go producer's uint64 beyond int64, and a *big.Int: the job's call
+	// is written, and read back.
+	data, err := encodeCall(Pickle, "f", []any{uint64(math.MaxUint64), two70, big.NewInt(-5), (*big.Int)(nil)}, nil)
+	noErr(t, err)
+	_, args, _, err := decodeCall(Pickle, data)
+	if err != nil || len(args) != 4 {
+		t.Fatalf("the call with a uint64 cannot be read: %v, %v", args, err)
+	}
+	if got, ok := args[0].(*big.Int); !ok || got.Cmp(maxU) != 0 {
+		t.Errorf("uint64(MaxUint64) read as %#v", args[0])
+	}
+	if got, ok := args[1].(*big.Int); !ok || got.Cmp(two70) != 0 {
+		t.Errorf("2**70 read as %#v", args[1])
+	}
+	if args[2] != int64(-5) || args[3] != nil {
+		t.Errorf("big.NewInt(-5), nil read as %#v, %#v", args[2], args[3])
+	}
+	// In a struct, and as the json.Number of the command line's arguments.
+	b, err := Pickle.Marshal([]any{struct{ N uint64 }{math.MaxUint64}, json.Number("18446744073709551615"), json.Number("-3"), json.Number("2.5")})
+	noErr(t, err)
+	v, err := Pickle.Unmarshal(b)
+	noErr(t, err)
+	got := v.([]any)
+	if n, ok := got[0].(map[string]any)["N"].(*big.Int); !ok || n.Cmp(maxU) != 0 {
+		t.Errorf("struct{N uint64}{MaxUint64} read as %#v", got[0])
+	}
+	if n, ok := got[1].(*big.Int); !ok || n.Cmp(maxU) != 0 || got[2] != int64(-3) || got[3] != 2.5 {
+		t.Errorf("json.Numbers read as %#v", got[1:])
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -96,7 +181,8 @@ func TestPythonReadsGoPickles(t *testing.T) {
 		}
 		t.Skip("Python 3 is not installed")
 	}
-	data, err := encodeCall(Pickle, "tareas.func", []any{4, "ñ", []any{1.5, nil, true}}, map[string]any{"k": map[string]any{"a": 1}})
+	data, err := encodeCall(Pickle, "tareas.func", []any{4, "ñ", []any{1.5, nil, true}, uint64(math.MaxUint64), new(big.Int).Lsh(big.NewInt(-1), 70),
+		struct{ N uint64 }{math.MaxUint64}}, map[string]any{"k": map[string]any{"a": 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +193,7 @@ print(repr(pickle.loads(zlib.decompress(base64.b64decode(sys.argv[1])))))
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, out)
 	}
-	if got, want := strings.TrimSpace(string(out)), `('tareas.func', None, (4, 'ñ', [1.5, None, True]), {'k': {'a': 1}})`; got != want {
+	if got, want := strings.TrimSpace(string(out)), `('tareas.func', None, (4, 'ñ', [1.5, None, True], 18446744073709551615, -1180591620717411303424, {'N': 18446744073709551615}), {'k': {'a': 1}})`; got != want {
 		t.Errorf("Python reads %s, want %s", got, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
@@ -77,6 +78,11 @@ func pyRepr(v any) string {
 			parts[i] = pyString(k) + ": " + pyRepr(v[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
+	case *big.Int: // a pickled int beyond int64
+		if v == nil {
+			return "None"
+		}
+		return v.String()
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {

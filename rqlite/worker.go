@@ -1,6 +1,7 @@
 package rqlite
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -881,13 +882,13 @@ func (w *Worker) runInHorse(ctx context.Context, h *horse, job *Job, timeout tim
 			case m := <-h.replies:
 				switch m.Kind {
 				case "meta":
-					j := &Job{ID: job.ID, Meta: m.Meta, c: w.c}
+					j := &Job{ID: job.ID, Meta: m.Meta, MetaErr: job.MetaErr, c: w.c}
 					if err := j.SaveMeta(context.WithoutCancel(ctx)); err != nil {
 						w.log.Errorf("%v", err)
 					}
 					continue
 				case "ok":
-					v, err := JSON.Unmarshal(m.Result)
+					v, err := horseResult(m.Result)
 					out <- jobReturn{v: v, err: err}
 				case "timeout":
 					out <- jobReturn{timedOut: true}
@@ -1120,4 +1121,16 @@ func Suspended(ctx context.Context, rdb redis.UniversalClient) (bool, error) {
 		return false, fmt.Errorf("rqlite: %w", err)
 	}
 	return n == 1, nil
+}
+
+// horseResult reads a horse's result, which encoding/json wrote: numbers
+// as plainNumbers reads them (an int beyond int64 exactly).
+func horseResult(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return plainNumbers(v), nil
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log"
 	"math"
+	"math/big"
 	"os"
 	"strings"
 	"time"
@@ -125,6 +126,8 @@ func literal(v any) string {
 		s = fmt.Sprintf("%T(%s)", v, s)
 	case uint64:
 		s = fmt.Sprintf("uint64(%d)", v) // %#v lo escribiría en hexadecimal
+	case *big.Int:
+		s = fmt.Sprintf("*big.Int(%s)", v)
 	}
 	return strings.ReplaceAll(s, "interface {}", "any")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 )
@@ -58,6 +59,12 @@ func TestJobMadeByHandHasNoConnection(t *testing.T) {
 		"Delete":    j.Delete(ctx),
 		"Cancel":    j.Cancel(ctx, false),
 		"SaveMeta":  j.SaveMeta(ctx),
+		"ExcInfo":   func() error { _, err := j.ExcInfo(ctx); return err }(),
+		"Results":   func() error { _, err := j.Results(ctx); return err }(),
+		"WaitResult": func() error {
+			_, err := j.WaitResult(ctx, time.Millisecond)
+			return err
+		}(),
 	} {
 		if !errors.Is(err, rqlite.ErrNoConnection) {
 			t.Errorf("%s: %v, want ErrNoConnection", name, err)

@@ -34,11 +34,20 @@ type Result struct {
 	CreatedAt   time.Time
 	ReturnValue any    // for a successful run, decoded generically (nil for none)
 	ExcString   string // for a failed run: the error and, for a panic, its stack
+	// ReturnValueErr is why the stored return value could not be decoded
+	// (a Python value that Go cannot represent, such as a set, is an
+	// *UnsupportedValueError), nil if it could; ReturnValue is then nil.
+	// It fails only this value: the result's other fields, the job's other
+	// results and its ExcInfo are read all the same.
+	ReturnValueErr error
 }
 
 // Decode stores the return value in the value pointed to by v, converting
 // it as a task's arguments are converted.
 func (r *Result) Decode(v any) error {
+	if r.ReturnValueErr != nil {
+		return r.ReturnValueErr
+	}
 	b, err := json.Marshal(r.ReturnValue)
 	if err != nil {
 		return err
@@ -61,11 +70,15 @@ func (j *Job) LatestResult(ctx context.Context) (*Result, error) {
 }
 
 // ReturnValue is the value returned by the job's latest run, nil if it did
-// not succeed (yet), as RQ's job.return_value().
+// not succeed (yet), as RQ's job.return_value(). A value that cannot be
+// decoded is an error (the Result's ReturnValueErr).
 func (j *Job) ReturnValue(ctx context.Context) (any, error) {
 	r, err := j.LatestResult(ctx)
 	if err != nil || r == nil || r.Type != ResultSuccessful {
 		return nil, err
+	}
+	if r.ReturnValueErr != nil {
+		return nil, fmt.Errorf("rqlite: return value of job %s: %w", j.ID, r.ReturnValueErr)
 	}
 	return r.ReturnValue, nil
 }
@@ -96,10 +109,14 @@ func (j *Job) ExcInfo(ctx context.Context) (string, error) {
 }
 
 func (j *Job) results(ctx context.Context, count int64) ([]*Result, error) {
+	rdb, err := j.client()
+	if err != nil {
+		return nil, err
+	}
 	key := keys.Results(j.ID)
-	cmd := j.c.rdb.XRevRange(ctx, key, "+", "-")
+	cmd := rdb.XRevRange(ctx, key, "+", "-")
 	if count > 0 {
-		cmd = j.c.rdb.XRevRangeN(ctx, key, "+", "-", count)
+		cmd = rdb.XRevRangeN(ctx, key, "+", "-", count)
 	}
 	msgs, err := cmd.Result()
 	if err != nil {
@@ -127,12 +144,13 @@ func (c *conn) decodeResult(id string, v map[string]any) (*Result, error) {
 		r.CreatedAt = time.UnixMilli(ms).UTC()
 	}
 	if rv := field("return_value"); rv != "" {
+		// A value that cannot be read fails only itself: the entry is kept.
 		b, err := base64.StdEncoding.DecodeString(rv)
-		if err != nil {
-			return nil, fmt.Errorf("return_value: %w", err)
+		if err == nil {
+			r.ReturnValue, err = c.serializer.Unmarshal(b)
 		}
-		if r.ReturnValue, err = c.serializer.Unmarshal(b); err != nil {
-			return nil, fmt.Errorf("return_value: %w", err)
+		if err != nil {
+			r.ReturnValue, r.ReturnValueErr = nil, fmt.Errorf("result %s: return_value: %w", id, err)
 		}
 	}
 	if es := field("exc_string"); es != "" {

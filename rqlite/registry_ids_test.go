@@ -262,3 +262,21 @@ func TestDashboardStartedPageKeepsColons(t *testing.T) {
 		t.Errorf("the started page lists the finished job report:\n%s", body)
 	}
 }
+
+// With RQ2, the dashboard's started page reads RQ 2.x's composite entries
+// as their jobs.
+func TestDashboardStartedPageRQ2(t *testing.T) {
+	b := setup(t)
+	q := idsQueue(b, true, "report")
+	job := b.markStarted(t, q)
+	b.addStarted(t, alive, job.ID+":"+exec32)
+	rec := httptest.NewRecorder()
+	dashboard.New(b.rdb, &dashboard.Options{RQ2: true}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/queues/default/started", nil))
+	body, _ := io.ReadAll(rec.Result().Body)
+	if link := `href="/jobs/report"`; rec.Code != http.StatusOK || !strings.Contains(string(body), link) {
+		t.Errorf("GET started page: %d, want a link %s:\n%s", rec.Code, link, body)
+	}
+	if strings.Contains(string(body), exec32) {
+		t.Errorf("the started page shows the execution ID:\n%s", body)
+	}
+}

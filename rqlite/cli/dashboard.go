@@ -100,6 +100,7 @@ func runDashboard(ctx context.Context, out io.Writer, g *globalOptions, args []s
 	h := dashboard.New(rdb, &dashboard.Options{
 		Queues:     names,
 		Serializer: s.ser,
+		RQ2:        s.g.rq2,
 		ReadOnly:   o.readOnly,
 		Username:   o.username,
 		Password:   o.password,

@@ -88,6 +88,9 @@ type Options struct {
 	// Serializer decodes the jobs' arguments, results and meta: JSON by
 	// default. It must be the one of the programs that enqueue.
 	Serializer rqlite.Serializer
+	// RQ2 reads RQ 2.x's layout (its started registry holds job and
+	// execution), for a Redis shared with RQ 2.x: QueueOptions.RQ2.
+	RQ2 bool
 	// Prefix is the path the handler is mounted under, such as "/rq/",
 	// used to build its links; "" (or "/") when it serves the root.
 	Prefix string
@@ -136,7 +139,7 @@ func New(rdb redis.UniversalClient, opts *Options) http.Handler {
 	if h.opts.RefreshInterval <= 0 {
 		h.opts.RefreshInterval = DefaultRefreshInterval
 	}
-	h.qopts = &rqlite.QueueOptions{Serializer: h.opts.Serializer}
+	h.qopts = &rqlite.QueueOptions{Serializer: h.opts.Serializer, RQ2: h.opts.RQ2}
 	h.base = strings.TrimRight(h.opts.Prefix, "/")
 	if h.base != "" && !strings.HasPrefix(h.base, "/") {
 		h.base = "/" + h.base

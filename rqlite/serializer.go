@@ -508,92 +508,82 @@ func unquoteJSON(s []byte) string {
 }
 
 func (d *jsonDecoder) array() (any, error) {
-	if d.depth++; d.depth > maxJSONDepth {
-		return nil, errJSONDepth
-	}
-	d.pos++ // '['
 	out := []any{}
-	d.space()
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
-		d.depth--
-		return out, nil
-	}
-	for {
-		d.space()
+	err := d.elements(']', "after array element", func() error {
 		v, err := d.value()
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, v)
-		d.space()
-		if d.pos >= len(d.data) {
-			return nil, io.ErrUnexpectedEOF
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
-			return out, nil
-		default:
-			return nil, d.syntaxError("after array element")
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func (d *jsonDecoder) object() (any, error) {
-	if d.depth++; d.depth > maxJSONDepth {
-		return nil, errJSONDepth
-	}
-	d.pos++ // '{'
 	out := map[string]any{}
-	d.space()
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
-		d.pos++
-		d.depth--
-		return out, nil
-	}
-	for {
-		d.space()
+	err := d.elements('}', "after object key:value pair", func() error {
 		if d.pos >= len(d.data) {
-			return nil, io.ErrUnexpectedEOF
+			return io.ErrUnexpectedEOF
 		}
 		if d.data[d.pos] != '"' {
-			return nil, d.syntaxError("looking for beginning of object key string")
+			return d.syntaxError("looking for beginning of object key string")
 		}
 		k, err := d.str()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		d.space()
 		if d.pos >= len(d.data) {
-			return nil, io.ErrUnexpectedEOF
+			return io.ErrUnexpectedEOF
 		}
 		if d.data[d.pos] != ':' {
-			return nil, d.syntaxError("after object key")
+			return d.syntaxError("after object key")
 		}
 		d.pos++
 		d.space()
 		v, err := d.value()
-		if err != nil {
-			return nil, err
-		}
 		out[k] = v // the last of equal keys wins, as in Python
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// elements reads the elements of the array or object that starts at the
+// decoder's position, up to close, calling each with the position on an
+// element; after names what may not follow an element in syntax errors.
+func (d *jsonDecoder) elements(close byte, after string, each func() error) error {
+	if d.depth++; d.depth > maxJSONDepth {
+		return errJSONDepth
+	}
+	d.pos++ // '[' or '{'
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == close {
+		d.pos++
+		d.depth--
+		return nil
+	}
+	for {
+		d.space()
+		if err := each(); err != nil {
+			return err
+		}
 		d.space()
 		if d.pos >= len(d.data) {
-			return nil, io.ErrUnexpectedEOF
+			return io.ErrUnexpectedEOF
 		}
 		switch d.data[d.pos] {
 		case ',':
 			d.pos++
-		case '}':
+		case close:
 			d.pos++
 			d.depth--
-			return out, nil
+			return nil
 		default:
-			return nil, d.syntaxError("after object key:value pair")
+			return d.syntaxError(after)
 		}
 	}
 }

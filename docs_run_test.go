@@ -74,19 +74,29 @@ type pageBlock struct {
 // resetCommand is the command that starts every page that needs Redis.
 const resetCommand = "go run ./cmd/rq reset"
 
-// navPages returns the pages of mkdocs.yml's nav, in order.
-func navPages(t *testing.T) []page {
+// mkdocsConfig is what the tests read of mkdocs.yml.
+type mkdocsConfig struct {
+	SiteURL string `yaml:"site_url"`
+	Nav     []any  `yaml:"nav"`
+}
+
+func readMkdocs(t *testing.T) mkdocsConfig {
 	t.Helper()
 	data, err := os.ReadFile("mkdocs.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfg struct {
-		Nav []any `yaml:"nav"`
-	}
+	var cfg mkdocsConfig
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
 		t.Fatalf("mkdocs.yml: %v", err)
 	}
+	return cfg
+}
+
+// navPages returns the pages of mkdocs.yml's nav, in order.
+func navPages(t *testing.T) []page {
+	t.Helper()
+	cfg := readMkdocs(t)
 	var files []string
 	var walk func(v any)
 	walk = func(v any) {

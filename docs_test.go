@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -291,6 +292,11 @@ func TestDocsSiteHasNoBrokenLinks(t *testing.T) {
 	if out, err := exec.Command("mkdocs", "build", "--strict", "--site-dir", site).CombinedOutput(); err != nil {
 		t.Fatalf("mkdocs build --strict: %v\n%s", err, out)
 	}
+	// 404.html links from the path of site_url, where the site is published.
+	sitePath := "/"
+	if u, err := url.Parse(readMkdocs(t).SiteURL); err == nil && u.Path != "" {
+		sitePath = u.Path
+	}
 	pages, _ := filepath.Glob(filepath.Join(site, "*.html"))
 	more, _ := filepath.Glob(filepath.Join(site, "*", "index.html"))
 	pages = append(pages, more...)
@@ -317,7 +323,6 @@ func TestDocsSiteHasNoBrokenLinks(t *testing.T) {
 			target, frag, _ := strings.Cut(link, "#")
 			path := page
 			if rest, ok := strings.CutPrefix(target, sitePath); ok {
-				// 404.html links from the site's root (site_url's path).
 				target, path = rest, filepath.Join(site, "index.html")
 			}
 			if target != "" {
@@ -338,10 +343,6 @@ func TestDocsSiteHasNoBrokenLinks(t *testing.T) {
 		}
 	}
 }
-
-// sitePath is the path of mkdocs.yml's site_url, where the site is
-// published.
-const sitePath = "/rqlite-tutorial/"
 
 var placeholder = regexp.MustCompile(`%\([a-z_]+\)s|%[a-zA-Z]`)
 

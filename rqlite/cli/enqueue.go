@@ -207,9 +207,11 @@ const (
 func parseDurationFlag(flag, value string, kind durationKind) (time.Duration, error) {
 	d, err := rqlite.ParseTimeout(value)
 	if err != nil {
+		// The reason alone: the rest of the message repeats the value.
 		msg := err.Error()
-		if i := strings.Index(msg, `": `); i >= 0 {
-			msg = msg[i+3:] // drop the "rqlite: invalid timeout "...": " that repeats the value
+		var oe *rqlite.OptionError
+		if errors.As(err, &oe) && oe.Reason != "" {
+			msg = oe.Reason
 		}
 		return 0, fmt.Errorf("invalid --%s %s: %s", flag, value, msg)
 	}

@@ -97,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintf(stderr, "Error: %s\n", oneLine(strings.TrimPrefix(err.Error(), "rqlite: ")))
+		fmt.Fprintf(stderr, "Error: %s\n", oneLine(err.Error()))
 		return 1
 	}
 	return 0

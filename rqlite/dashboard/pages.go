@@ -232,7 +232,7 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(f.Err, rqlite.ErrNoSuchJob):
 			row.Err = "The job's data is gone (expired or deleted)."
 		case f.Err != nil:
-			row.Err = "Cannot read the job: " + trimPrefix(f.Err.Error())
+			row.Err = "Cannot read the job: " + f.Err.Error()
 		}
 		if j := f.Job; j != nil {
 			switch list {
@@ -369,7 +369,7 @@ func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, 
 		return
 	}
 	l := h.newLayout(w, r, "Job "+id, "queues")
-	d := jobData{ID: id, Err: trimPrefix(decodeErr.Error())}
+	d := jobData{ID: id, Err: decodeErr.Error()}
 	for k, v := range fields {
 		switch k {
 		case "data", "exc_info", "meta":

@@ -230,12 +230,9 @@ type errorPage struct {
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, status int, format string, args ...any) {
 	l := h.newLayout(w, r, http.StatusText(status), "")
 	l.Refresh.On = false
-	l.Data = errorPage{Status: status, Message: trimPrefix(fmt.Sprintf(format, args...))}
+	l.Data = errorPage{Status: status, Message: fmt.Sprintf(format, args...)}
 	h.render(w, status, "error", l)
 }
-
-// trimPrefix removes the "rqlite: " that starts the library's errors.
-func trimPrefix(msg string) string { return strings.TrimPrefix(msg, "rqlite: ") }
 
 // ago is how long ago t was (or how long until it comes).
 func ago(t time.Time) string {

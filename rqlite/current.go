@@ -29,20 +29,29 @@ func (j *Job) SaveMeta(ctx context.Context) error {
 	if j.Meta == nil {
 		j.Meta = map[string]any{}
 	}
-	if j.c != nil && j.c.metaSink != nil {
-		j.c.metaSink(j.Meta)
-		return nil
-	}
-	rdb, err := j.client()
-	if err != nil {
+	if j.c == nil {
+		_, err := j.client()
 		return err
 	}
 	b, err := j.c.serializer.Marshal(j.Meta)
 	if err != nil {
 		return fmt.Errorf("rqlite: the meta of job %s cannot be serialized: %w", j.ID, err)
 	}
-	if err := rdb.HSet(ctx, keys.Job(j.ID), "meta", b).Err(); err != nil {
-		return fmt.Errorf("rqlite: save meta of job %s: %w", j.ID, err)
+	if j.c.metaSink != nil {
+		j.c.metaSink(j.Meta)
+		return nil
+	}
+	return j.c.writeMeta(ctx, j.ID, b)
+}
+
+// writeMeta writes a job's meta, in c's serializer.
+func (c *conn) writeMeta(ctx context.Context, id string, meta []byte) error {
+	rdb, err := (&Job{ID: id, c: c}).client()
+	if err != nil {
+		return err
+	}
+	if err := rdb.HSet(ctx, keys.Job(id), "meta", meta).Err(); err != nil {
+		return fmt.Errorf("rqlite: save meta of job %s: %w", id, err)
 	}
 	return nil
 }

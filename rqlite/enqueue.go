@@ -177,16 +177,8 @@ func (q *Queue) runSync(ctx context.Context, j *prepared) (*Job, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
 	}
-	w := &Worker{name: "sync", queues: []string{q.Name}, c: q.c, sync: true, stopping: make(chan struct{}),
-		log: &Logger{Level: LevelError + 1}}
-	w.opts = WorkerOptions{ResultTTL: DefaultResultTTL, JobMonitoringInterval: DefaultJobMonitoringInterval,
-		WorkerTTL: DefaultWorkerTTL, Tasks: q.tasks}
-	d, err := w.takeJob(ctx, keys.Queue(q.Name), j.job.ID)
-	if err != nil {
+	if err := newSyncWorker(q.c, q.Name, q.tasks).runOne(ctx, j.job.ID); err != nil {
 		return nil, fmt.Errorf("rqlite: run %s: %w", j.job.Description, err)
-	}
-	if d != nil {
-		w.perform(ctx, d, time.Time{})
 	}
 	if err := j.job.Refresh(ctx); err != nil {
 		return nil, err

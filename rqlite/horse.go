@@ -1,19 +1,15 @@
 package rqlite
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -81,13 +77,14 @@ func ServeHorseIfChild(tasks *TaskRegistry) {
 	if tasks == nil {
 		tasks = DefaultTasks
 	}
-	serveHorseOnce(tasks)
+	serveHorseOnce(tasks, nil)
 }
 
 var horseServing sync.Once
 
-// serveHorseOnce serves the horse protocol on fds 3 and 4, then exits.
-func serveHorseOnce(tasks *TaskRegistry) {
+// serveHorseOnce serves the horse protocol on fds 3 and 4, then exits. s,
+// if not nil, is the worker's serializer (see serveHorse).
+func serveHorseOnce(tasks *TaskRegistry, s Serializer) {
 	horseServing.Do(func() {
 		// What a job starts must not hold the worker's pipes: a process
 		// that outlived the horse would keep the worker from seeing it die.
@@ -103,42 +100,46 @@ func serveHorseOnce(tasks *TaskRegistry) {
 				horseDie()
 			}()
 		}
-		serveHorse(tasks, in, out, horseDie)
+		serveHorse(tasks, s, in, out, horseDie)
 		os.Exit(0)
 	})
 	select {} // another worker of this process is serving
 }
 
-// horseRequest is a job sent to a horse.
+// horseRequest is a job sent to a horse: its hash as the worker took it
+// from Redis, in the stored bytes, so that the horse decodes its call with
+// the job's serializer as an in-process worker does.
 type horseRequest struct {
-	ID          string         `json:"id"`
-	Func        string         `json:"func"`
-	Args        []any          `json:"args"`
-	Kwargs      map[string]any `json:"kwargs"`
-	TimeoutMS   int64          `json:"timeout_ms"` // 0: none
-	Origin      string         `json:"origin"`
-	Description string         `json:"description"`
-	Meta        map[string]any `json:"meta"`
+	ID         string            `json:"id"`
+	Hash       map[string][]byte `json:"hash"`
+	Serializer string            `json:"serializer"` // its Name
+	TimeoutMS  int64             `json:"timeout_ms"` // 0: none
 }
 
-// horseMessage is a line from a horse: a meta update while a job runs, or
-// the job's outcome.
-type horseMessage struct {
-	Kind   string          `json:"kind"` // meta, ok, error, panic, timeout
-	Result json.RawMessage `json:"result,omitempty"`
-	Error  string          `json:"error,omitempty"`
-	Stack  string          `json:"stack,omitempty"`
-	Meta   map[string]any  `json:"meta,omitempty"`
+// horseReply is a line from a horse: a meta update while a job runs, or
+// the job's ran. Values are in the job's serializer.
+type horseReply struct {
+	Kind  string `json:"kind"`            // meta, ok, error, uncalled, panic, stopped
+	Value []byte `json:"value,omitempty"` // ok: the result; meta: the meta
+	Error string `json:"error,omitempty"`
+	Stack string `json:"stack,omitempty"`
+	Cause string `json:"cause,omitempty"` // stopped: see causeNames
 }
+
+// causeNames name the causes of a stopped job on the pipe.
+var causeNames = map[string]error{"timeout": errJobTimeout, "stopped": errStoppedByUser,
+	"killed": errKilled, "cold": errColdShutdown}
 
 // serveHorse runs jobs read from in and writes their outcomes to out until
 // in is closed between jobs. It calls die, which must not return, when in
 // ends while a job runs (the worker died), or when a job runs horseBackstop
 // past its timeout and horseGrace (the worker did not kill the horse).
-func serveHorse(tasks *TaskRegistry, in io.Reader, out io.Writer, die func()) {
+// Jobs are decoded with the serializer their request names, or with s
+// when its name is that one (a serializer of the program's own).
+func serveHorse(tasks *TaskRegistry, s Serializer, in io.Reader, out io.Writer, die func()) {
 	enc := json.NewEncoder(out)
 	var mu sync.Mutex
-	send := func(m horseMessage) {
+	send := func(m horseReply) {
 		mu.Lock()
 		defer mu.Unlock()
 		enc.Encode(m)
@@ -152,7 +153,6 @@ func serveHorse(tasks *TaskRegistry, in io.Reader, out io.Writer, die func()) {
 	go func() {
 		defer close(reqs)
 		dec := json.NewDecoder(in)
-		dec.UseNumber() // plainNumbers reads them: an int beyond int64 exactly
 		for {
 			req := new(horseRequest)
 			if err := dec.Decode(req); err != nil {
@@ -166,20 +166,34 @@ func serveHorse(tasks *TaskRegistry, in io.Reader, out io.Writer, die func()) {
 		}
 	}()
 	for req := range reqs {
-		m := runInHorse(tasks, req, send, die)
+		m := replyOf(runHorseJob(tasks, s, req, send, die))
 		pending.Add(-1)
 		send(m)
 	}
 }
 
-func runInHorse(tasks *TaskRegistry, req *horseRequest, send func(horseMessage), die func()) horseMessage {
-	task, ok := tasks.Lookup(req.Func)
-	if !ok {
-		return horseMessage{Kind: "error", Error: fmt.Sprintf("unknown function %q: no task is registered under that name in this worker", req.Func)}
+// runHorseJob decodes a request's job and runs it as an in-process worker
+// does, with a context that ends at the job's timeout.
+func runHorseJob(tasks *TaskRegistry, s Serializer, req *horseRequest, send func(horseReply), die func()) ran {
+	if s == nil || s.Name() != req.Serializer {
+		var err error
+		if s, err = SerializerByName(req.Serializer); err != nil {
+			return ran{err: fmt.Errorf("the work horse cannot decode job %s: %w", req.ID, err), uncalled: true}
+		}
 	}
-	in, err := task.bind(plainNumbers(req.Args).([]any), plainKwargs(req.Kwargs))
-	if err != nil {
-		return horseMessage{Kind: "error", Error: err.Error()}
+	job := &Job{ID: req.ID, c: &conn{serializer: s, metaSink: func(m map[string]any) {
+		b, _ := s.Marshal(m) // SaveMeta has checked that it can
+		send(horseReply{Kind: "meta", Value: b})
+	}}}
+	hash := make(map[string]string, len(req.Hash))
+	for f, v := range req.Hash {
+		hash[f] = string(v)
+	}
+	if err := job.decode(hash); err != nil {
+		return ran{err: fmt.Errorf("cannot read job %s: %w", req.ID, err), uncalled: true}
+	}
+	if job.Meta == nil {
+		job.Meta = map[string]any{}
 	}
 	ctx := context.Background()
 	if req.TimeoutMS > 0 {
@@ -192,143 +206,50 @@ func runInHorse(tasks *TaskRegistry, req *horseRequest, send func(horseMessage),
 		backstop := time.AfterFunc(timeout+horseGrace+horseBackstop, die)
 		defer backstop.Stop()
 	}
-	job := &Job{ID: req.ID, FuncName: req.Func, Origin: req.Origin, Description: req.Description, Meta: req.Meta,
-		c: &conn{metaSink: func(m map[string]any) { send(horseMessage{Kind: "meta", Meta: m}) }}}
-	if job.Meta == nil {
-		job.Meta = map[string]any{}
-	}
-	v, err := task.call(withJob(ctx, job), in)
+	return runTask(ctx, tasks, job)
+}
+
+// replyOf is the line that carries r to the worker.
+func replyOf(r ran) horseReply {
 	var p *PanicError
 	switch {
-	case errors.As(err, &p):
-		return horseMessage{Kind: "panic", Error: fmt.Sprint(p.Value), Stack: string(p.Stack)}
-	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		return horseMessage{Kind: "timeout", Error: err.Error()}
-	case err != nil:
-		return horseMessage{Kind: "error", Error: err.Error()}
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal("Unserializable return value")
-	}
-	return horseMessage{Kind: "ok", Result: b}
-}
-
-func plainKwargs(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	return plainNumbers(m).(map[string]any)
-}
-
-// horse is the worker's side of a work horse process.
-type horse struct {
-	cmd     *exec.Cmd
-	req     *json.Encoder
-	reqFile *os.File
-	replies chan horseMessage
-	exited  chan struct{} // closed when the process has exited
-	status  syscall.WaitStatus
-}
-
-// startHorse starts a horse: this program again, with RQLITE_HORSE set.
-func startHorse() (*horse, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("rqlite: start work horse: %w", err)
-	}
-	reqR, reqW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("rqlite: start work horse: %w", err)
-	}
-	repR, repW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("rqlite: start work horse: %w", err)
-	}
-	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), horseEnv+"=1")
-	cmd.Stdin = nil
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	cmd.ExtraFiles = []*os.File{reqR, repW}
-	cmd.SysProcAttr = horseSysProcAttr()
-	if err := startOnSpawnerThread(cmd); err != nil {
-		reqR.Close()
-		reqW.Close()
-		repR.Close()
-		repW.Close()
-		return nil, fmt.Errorf("rqlite: start work horse: %w", err)
-	}
-	reqR.Close()
-	repW.Close()
-	h := &horse{cmd: cmd, req: json.NewEncoder(reqW), reqFile: reqW, replies: make(chan horseMessage, 16), exited: make(chan struct{})}
-	go func() {
-		dec := json.NewDecoder(bufio.NewReader(repR))
-		for {
-			var m horseMessage
-			if err := dec.Decode(&m); err != nil {
-				break
+	case r.cause != nil:
+		for name, c := range causeNames {
+			if c == r.cause {
+				return horseReply{Kind: "stopped", Cause: name, Error: r.err.Error()}
 			}
-			h.replies <- m
 		}
-		repR.Close()
-		cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
-			h.status = ws
-		}
-		close(h.exited)
-	}()
-	return h, nil
+		return horseReply{Kind: "error", Error: r.err.Error()}
+	case errors.As(r.err, &p):
+		return horseReply{Kind: "panic", Error: fmt.Sprint(p.Value), Stack: string(p.Stack)}
+	case r.err != nil && r.uncalled:
+		return horseReply{Kind: "uncalled", Error: r.err.Error()}
+	case r.err != nil:
+		return horseReply{Kind: "error", Error: r.err.Error()}
+	}
+	return horseReply{Kind: "ok", Value: r.stored}
 }
 
-// spawner is the goroutine, locked to its OS thread for the life of the
-// process, that starts horses: a parent-death signal (SysProcAttr.Pdeathsig)
-// is sent when the thread that started the child ends, and Go ends a thread
-// when a goroutine locked to it returns, so a horse started from any other
-// thread could be killed while its worker lives.
-var spawner struct {
-	once sync.Once
-	reqs chan func()
-}
-
-// startOnSpawnerThread starts cmd from the spawner thread.
-func startOnSpawnerThread(cmd *exec.Cmd) error {
-	spawner.once.Do(func() {
-		spawner.reqs = make(chan func())
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread must not end
-			for f := range spawner.reqs {
-				f()
+// ranOf reads what replyOf wrote; a result is decoded with s, for the
+// job's callbacks.
+func ranOf(m horseReply, s Serializer) ran {
+	switch m.Kind {
+	case "ok":
+		r := ran{stored: m.Value}
+		if m.Value != nil {
+			v, err := s.Unmarshal(m.Value)
+			if err != nil {
+				return ran{err: fmt.Errorf("the work horse sent a result that cannot be read: %w", err)}
 			}
-		}()
-	})
-	done := make(chan error, 1)
-	spawner.reqs <- func() { done <- cmd.Start() }
-	return <-done
-}
-
-// kill kills the horse and everything it started, and waits for it.
-func (h *horse) kill() {
-	killProcessGroup(h.cmd.Process.Pid)
-	h.reqFile.Close()
-	<-h.exited
-}
-
-// close ends a horse that is idle: it exits when its requests end.
-func (h *horse) close() {
-	h.reqFile.Close()
-	select {
-	case <-h.exited:
-	case <-time.After(5 * time.Second):
-		h.kill()
+			r.value = v
+		}
+		return r
+	case "stopped":
+		return ran{err: errors.New(m.Error), cause: causeNames[m.Cause]}
+	case "panic":
+		return ran{err: &PanicError{Value: m.Error, Stack: []byte(m.Stack)}}
+	case "uncalled":
+		return ran{err: errors.New(m.Error), uncalled: true}
 	}
-}
-
-// diedReason is RQ's text for a horse that died under a job.
-func (h *horse) diedReason() string {
-	ret := rawStatus(h.status)
-	if h.status.Signaled() {
-		return fmt.Sprintf("Work-horse terminated unexpectedly; waitpid returned %d (signal %d); ", ret, int(h.status.Signal()))
-	}
-	return fmt.Sprintf("Work-horse terminated unexpectedly; waitpid returned %d; ", ret)
+	return ran{err: errors.New(m.Error)}
 }

@@ -328,8 +328,10 @@ func TestIsolatedHorseEndsWithItsRequests(t *testing.T) {
 	})
 
 	// A request as the worker sends it (horseRequest).
-	req, err := json.Marshal(map[string]any{"id": "j1", "func": "isolated.scribble", "args": s.args(), "kwargs": map[string]any{},
-		"timeout_ms": 0, "origin": "default", "description": "", "meta": map[string]any{}})
+	data, err := rqlite.JSON.Marshal([]any{"isolated.scribble", nil, s.args(), map[string]any{}})
+	must(t, err)
+	req, err := json.Marshal(map[string]any{"id": "j1", "serializer": "json", "timeout_ms": 0,
+		"hash": map[string][]byte{"data": data, "origin": []byte("default")}})
 	must(t, err)
 	_, err = reqW.Write(append(req, '\n'))
 	must(t, err)

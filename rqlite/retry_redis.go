@@ -60,8 +60,8 @@ func (b *backoff) ok() {
 
 // persist runs op until it succeeds or fails for a reason other than the
 // connection, waiting with a backoff in between; it gives up when ctx ends.
-func (w *Worker) persist(ctx context.Context, op func() error) error {
-	b := backoff{log: w.log}
+func persist(ctx context.Context, log *Logger, op func() error) error {
+	b := backoff{log: log}
 	for {
 		err := op()
 		if !isConnErr(err) || ctx.Err() != nil {

@@ -37,14 +37,16 @@ func TestFinishTakesNextOnce(t *testing.T) {
 	if err := w.registerBirth(ctx); err != nil {
 		t.Fatal(err)
 	}
-	first, err := w.takeJob(ctx, "", "")
+	first, err := w.fetch.take(ctx, "", "")
 	if err != nil || first == nil || first.id != ids[0] {
-		t.Fatalf("takeJob = %+v, %v; want job %s", first, err, ids[0])
+		t.Fatalf("take = %+v, %v; want job %s", first, err, ids[0])
 	}
 	until := time.Now().Add(time.Hour)
 	var nexts []*dequeued
 	for range 2 {
-		_, next := w.finish(ctx, first, StatusFinished, 500, true, ResultSuccessful, "return_value", "", "successful_job_count", time.Millisecond, until)
+		w.finish(ctx, first, record{status: StatusFinished, ttl: 500, streamTTL: true, rtype: ResultSuccessful,
+			field: "return_value", counter: "successful_job_count", elapsed: time.Millisecond}, until)
+		next := w.fetch.prefetched()
 		if next == nil {
 			t.Fatal("finish took no next job")
 		}

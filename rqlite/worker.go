@@ -1,26 +1,17 @@
 package rqlite
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/fatih/color"
-	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
-	"github.com/colasrq/rqlite-tutorial/rqlite/internal/scripts"
-	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 )
 
 // Version is rqlite's version, written in each worker's hash and log.
@@ -94,6 +85,14 @@ type WorkerOptions struct {
 // A Worker takes jobs from its queues, in the order the queues were given,
 // and runs them one at a time, as an RQ worker. It registers itself in
 // Redis, so that rq info (rqlite's or Python's) lists it.
+//
+// A worker is made of parts, each in its file: the fetcher takes jobs
+// (worker_fetch.go), a runner runs their functions in process or in a work
+// horse (run.go, horse*.go), execution supervises a run (worker_execute.go),
+// completion runs callbacks and records outcomes in RQ's order
+// (worker_complete.go), presence keeps the worker's hash and the
+// heartbeats (worker_presence.go), and commands take RQ's pub/sub
+// commands (worker_commands.go). Work is the loop over them.
 type Worker struct {
 	name   string
 	queues []string
@@ -104,26 +103,17 @@ type Worker struct {
 	stopOnce sync.Once
 	stopping chan struct{} // closed by RequestStop
 
-	sync  bool   // runs jobs for a synchronous queue: no worker hash
-	horse *horse // the work horse of an isolated worker, started ahead of need
+	sync   bool // runs jobs for a synchronous queue: no worker hash
+	fetch  *fetcher
+	runner runner // set by Work (a synchronous queue's worker: by newSyncWorker)
 
-	// Between jobs: waiting is set after a BLPOP that found nothing, and
-	// idleBeat is when the worker last told Redis it is idle (zero since it
-	// last did something else).
-	waiting  bool
-	idleBeat time.Time
-
-	qkeys []string // the queues' keys, made once (queueKeys)
+	lastMaintenance time.Time
+	suspendedLogged bool
+	outage          backoff
 
 	mu      sync.Mutex
 	current *running // the job being run, if any
 	done    int      // jobs run so far
-}
-
-// running is the state of the job a worker is running.
-type running struct {
-	id     string
-	cancel context.CancelCauseFunc
 }
 
 // NewWorker returns a worker for the named queues ("default" if none), in
@@ -149,6 +139,18 @@ func NewWorker(rdb redis.UniversalClient, queues []string, opts *WorkerOptions) 
 		return nil, badOption("worker name", o.Name, "")
 	}
 	w.name = o.Name
+	o.setDefaults()
+	w.c = newConn(rdb, &QueueOptions{Serializer: o.Serializer, Now: o.Now})
+	w.log = o.Logger
+	if w.log == nil {
+		w.log = &Logger{}
+	}
+	w.outage = backoff{log: w.log}
+	w.fetch = newFetcher(w)
+	return w, nil
+}
+
+func (o *WorkerOptions) setDefaults() {
 	if o.ResultTTL == 0 {
 		o.ResultTTL = DefaultResultTTL
 	}
@@ -164,12 +166,28 @@ func NewWorker(rdb redis.UniversalClient, queues []string, opts *WorkerOptions) 
 	if o.Tasks == nil {
 		o.Tasks = DefaultTasks
 	}
-	w.c = newConn(rdb, &QueueOptions{Serializer: o.Serializer, Now: o.Now})
-	w.log = o.Logger
-	if w.log == nil {
-		w.log = &Logger{}
+}
+
+// newSyncWorker returns the worker of a synchronous queue, which runs one
+// job in its caller (runOne) and keeps no worker hash, as RQ's run_sync.
+func newSyncWorker(c *conn, queue string, tasks *TaskRegistry) *Worker {
+	w := &Worker{name: "sync", queues: []string{queue}, c: c, sync: true, stopping: make(chan struct{}),
+		log: &Logger{Level: LevelError + 1}, opts: WorkerOptions{Tasks: tasks}}
+	w.opts.setDefaults()
+	w.runner = inProcess{tasks: w.opts.Tasks, log: w.log}
+	w.fetch = newFetcher(w)
+	return w
+}
+
+// runOne runs job id, queued in the worker's queue: it takes it, runs it
+// and records its outcome.
+func (w *Worker) runOne(ctx context.Context, id string) error {
+	d, err := w.fetch.take(ctx, keys.Queue(w.queues[0]), id)
+	if err != nil || d == nil {
+		return err
 	}
-	return w, nil
+	w.perform(ctx, d, time.Time{})
+	return nil
 }
 
 // Name is the worker's name.
@@ -203,10 +221,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	return w.Work(ctx)
 }
 
-func (w *Worker) markShutdownRequested(ctx context.Context) {
-	w.c.rdb.HSet(ctx, w.Key(), "shutdown_requested_date", wire.FormatTime(w.c.now()))
-}
-
 // Work registers the worker and runs jobs until it is asked to stop, or,
 // in burst mode, until its queues are empty, or until it has run MaxJobs
 // jobs. Cancelling ctx is a cold shut down: the running job's context is
@@ -214,20 +228,14 @@ func (w *Worker) markShutdownRequested(ctx context.Context) {
 // before it returns.
 func (w *Worker) Work(ctx context.Context) (err error) {
 	if IsHorse() {
-		serveHorseOnce(w.opts.Tasks) // this process is a horse of an isolated worker
+		serveHorseOnce(w.opts.Tasks, w.c.serializer) // this process is a horse of an isolated worker
 	}
-	if err := w.registerBirth(ctx); err != nil {
+	if w.runner, err = w.newRunner(); err != nil {
 		return err
 	}
-	if w.opts.Isolated {
-		if _, err := w.takeHorse(); err != nil { // started before the first job
-			return err
-		}
-		defer func() {
-			if w.horse != nil {
-				w.horse.close()
-			}
-		}()
+	defer w.runner.close()
+	if err := w.registerBirth(ctx); err != nil {
+		return err
 	}
 	w.log.Infof("Worker %s: started, version %s", w.Key(), Version)
 	stopSub := w.subscribe(ctx)
@@ -249,71 +257,26 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 		}
 		defer stop()
 	}
+	return w.loop(ctx)
+}
 
-	var lastMaintenance time.Time
-	suspendedLogged := false
-	outage := backoff{log: w.log}
-	var next *dequeued // taken in the same call that recorded the previous job's outcome
+// newRunner returns the runner of the worker's mode: a work horse, started
+// before the first job, or the worker's own process.
+func (w *Worker) newRunner() (runner, error) {
+	if w.opts.Isolated {
+		return newHorseRunner(w.c, w.log)
+	}
+	return inProcess{tasks: w.opts.Tasks, log: w.log}, nil
+}
+
+// loop runs jobs until the worker is to stop.
+func (w *Worker) loop(ctx context.Context) error {
 	for {
-		job := next
-		if job == nil {
-			if now := w.c.now(); lastMaintenance.IsZero() || now.Sub(lastMaintenance) >= w.opts.MaintenanceInterval {
-				w.maintain(ctx)
-				lastMaintenance = now
-			}
-			if w.stopRequested() {
-				w.log.Infof("Worker %s: stopping on request", w.Key())
-				return nil
-			}
-			if ctx.Err() != nil {
-				return nil
-			}
-			var err error
-			job, err = w.dequeue(ctx)
-			switch {
-			case errors.Is(err, errSuspended):
-				if w.opts.Burst {
-					w.log.Infof("Suspended in burst mode, exiting")
-					w.log.Infof("Note: There could still be unfinished jobs on the queue")
-					return nil
-				}
-				if !suspendedLogged {
-					w.log.Infof("Worker suspended, run `rq resume` to resume")
-					w.c.rdb.HSet(ctx, w.Key(), "state", "suspended")
-					suspendedLogged = true
-				}
-				w.pause(ctx, time.Second)
-				continue
-			case err != nil && ctx.Err() != nil:
-				return nil
-			case isConnErr(err):
-				// Redis went away: wait and try again, as long as it takes.
-				w.pause(ctx, outage.failed(err))
-				continue
-			case err != nil:
-				return fmt.Errorf("rqlite: worker %s: %w", w.name, err)
-			case job == nil:
-				if w.opts.Burst {
-					w.log.Infof("Worker %s: done, quitting", w.Key())
-					return nil
-				}
-				continue
-			}
-			outage.ok()
-			suspendedLogged = false
+		d, err := w.nextJob(ctx)
+		if err != nil || d == nil {
+			return err
 		}
-		// The next job may be taken with this one's outcome, saving a round
-		// trip, unless the worker has a reason to stop or to do something
-		// else first: its last job, a due maintenance (the stop requests are
-		// checked when the outcome is written).
-		w.mu.Lock()
-		last := w.opts.MaxJobs > 0 && w.done+1 >= w.opts.MaxJobs
-		w.mu.Unlock()
-		var takeUntil time.Time
-		if !last && !w.opts.RQ2 {
-			takeUntil = lastMaintenance.Add(w.opts.MaintenanceInterval)
-		}
-		next = w.perform(ctx, job, takeUntil)
+		w.perform(ctx, d, w.takeUntil())
 		w.mu.Lock()
 		w.done++
 		done := w.done
@@ -322,6 +285,96 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 			w.log.Infof("Worker %s: finished executing %d jobs, quitting", w.Key(), done)
 			return nil
 		}
+	}
+}
+
+// nextJob returns the job to run next, or nil when the worker is to stop:
+// the job taken with the last outcome, or one from the queues. Between
+// jobs it cleans the registries when due, and waits through a suspension
+// or a Redis outage.
+func (w *Worker) nextJob(ctx context.Context) (*dequeued, error) {
+	if d := w.fetch.prefetched(); d != nil {
+		return d, nil
+	}
+	for {
+		w.maintainIfDue(ctx)
+		if w.stopRequested() {
+			w.log.Infof("Worker %s: stopping on request", w.Key())
+			return nil, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		d, err := w.fetch.dequeue(ctx)
+		switch {
+		case errors.Is(err, errSuspended):
+			if w.opts.Burst {
+				w.log.Infof("Suspended in burst mode, exiting")
+				w.log.Infof("Note: There could still be unfinished jobs on the queue")
+				return nil, nil
+			}
+			w.suspended(ctx)
+		case err != nil && ctx.Err() != nil:
+			return nil, nil
+		case isConnErr(err):
+			// Redis went away: wait and try again, as long as it takes.
+			w.pause(ctx, w.outage.failed(err))
+		case err != nil:
+			return nil, fmt.Errorf("rqlite: worker %s: %w", w.name, err)
+		case d != nil:
+			w.outage.ok()
+			w.suspendedLogged = false
+			return d, nil
+		case w.opts.Burst:
+			w.log.Infof("Worker %s: done, quitting", w.Key())
+			return nil, nil
+		}
+	}
+}
+
+// suspended logs a suspension once, and waits a little.
+func (w *Worker) suspended(ctx context.Context) {
+	if !w.suspendedLogged {
+		w.log.Infof("Worker suspended, run `rq resume` to resume")
+		w.c.rdb.HSet(ctx, w.Key(), "state", "suspended")
+		w.suspendedLogged = true
+	}
+	w.pause(ctx, time.Second)
+}
+
+// takeUntil is until when recording a job's outcome may take the next
+// job, saving a round trip: not for the worker's last job, nor past a due
+// maintenance, nor in RQ 2.x's layout (stop requests are checked when the
+// outcome is written). The zero time means never.
+func (w *Worker) takeUntil() time.Time {
+	w.mu.Lock()
+	last := w.opts.MaxJobs > 0 && w.done+1 >= w.opts.MaxJobs
+	w.mu.Unlock()
+	if last || w.opts.RQ2 {
+		return time.Time{}
+	}
+	return w.lastMaintenance.Add(w.opts.MaintenanceInterval)
+}
+
+// perform runs a dequeued job and records its outcome.
+func (w *Worker) perform(ctx context.Context, d *dequeued, takeUntil time.Time) {
+	job := &Job{ID: d.id, c: w.c}
+	decodeErr := job.decode(d.hash)
+	desc := d.hash["description"]
+	if desc == "" {
+		desc = d.id
+	}
+	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, desc), d.id)
+	start := time.Now()
+	var out outcome
+	if decodeErr != nil {
+		out = failure(fmt.Errorf("cannot read job %s: %w", d.id, decodeErr), "")
+	} else {
+		out = w.execute(ctx, d, job)
+	}
+	out = w.complete(ctx, d, job, out, time.Since(start), takeUntil)
+	if w.opts.JobDone != nil {
+		w.opts.JobDone(d.id, out.status)
 	}
 }
 
@@ -363,741 +416,6 @@ func (w *Worker) paintQueues(qs []string) string {
 	return strings.Join(painted, ", ")
 }
 
-// registerBirth writes the worker hash and adds the worker to the worker
-// sets, as RQ's register_birth.
-func (w *Worker) registerBirth(ctx context.Context) error {
-	key := w.Key()
-	vals, err := w.c.rdb.HMGet(ctx, key, "birth", "death").Result()
-	if err != nil {
-		return fmt.Errorf("rqlite: register worker %s: %w", w.name, err)
-	}
-	if vals[0] != nil && vals[1] == nil {
-		return fmt.Errorf("rqlite: there exists an active worker named %q already", w.name)
-	}
-	host, _ := os.Hostname()
-	now := wire.FormatTime(w.c.now())
-	_, err = w.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, key)
-		p.HSet(ctx, key, "birth", now, "last_heartbeat", now, "queues", strings.Join(w.queues, ","),
-			"pid", os.Getpid(), "hostname", host, "ip_address", w.clientAddress(ctx),
-			"version", Version, "python_version", runtime.Version())
-		p.SAdd(ctx, keys.Workers, key)
-		for _, q := range w.queues {
-			p.SAdd(ctx, keys.QueueWorkers(q), key)
-		}
-		p.Expire(ctx, key, w.opts.WorkerTTL+60*time.Second)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("rqlite: register worker %s: %w", w.name, err)
-	}
-	return nil
-}
-
-// clientAddress is the address of the worker's Redis connection, as RQ
-// records it, or "unknown" when the server cannot tell.
-func (w *Worker) clientAddress(ctx context.Context) string {
-	info, err := w.c.rdb.Do(ctx, "CLIENT", "INFO").Text()
-	if err != nil {
-		return "unknown"
-	}
-	for _, f := range strings.Fields(info) {
-		if addr, ok := strings.CutPrefix(f, "addr="); ok {
-			return addr
-		}
-	}
-	return "unknown"
-}
-
-// registerDeath removes the worker from the worker sets and leaves its hash
-// to expire, as RQ's register_death.
-func (w *Worker) registerDeath(ctx context.Context) error {
-	key := w.Key()
-	_, err := w.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.SRem(ctx, keys.Workers, key)
-		for _, q := range w.queues {
-			p.SRem(ctx, keys.QueueWorkers(q), key)
-		}
-		p.HSet(ctx, key, "death", wire.FormatTime(w.c.now()))
-		p.Expire(ctx, key, 60*time.Second)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("rqlite: deregister worker %s: %w", w.name, err)
-	}
-	return nil
-}
-
-// subscribe listens on the worker's command channel (rq:pubsub:NAME) for
-// RQ's commands, and returns the function that stops listening.
-func (w *Worker) subscribe(ctx context.Context) func() {
-	channel := keys.PubSub(w.name)
-	sub := w.c.rdb.Subscribe(ctx, channel)
-	w.log.Infof("Subscribing to channel %s", channel)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for msg := range sub.Channel() {
-			w.command(ctx, msg.Payload)
-		}
-	}()
-	return func() {
-		sub.Close()
-		<-done
-	}
-}
-
-// command runs one command received on the worker's channel.
-func (w *Worker) command(ctx context.Context, payload string) {
-	var cmd struct {
-		Command string `json:"command"`
-		JobID   string `json:"job_id"`
-	}
-	if err := json.Unmarshal([]byte(payload), &cmd); err != nil {
-		w.log.Warnf("Ignoring a command that is not JSON: %q", payload)
-		return
-	}
-	w.mu.Lock()
-	cur := w.current
-	w.mu.Unlock()
-	switch cmd.Command {
-	case "shutdown":
-		w.log.Infof("Received shutdown command, sending SIGINT signal.")
-		w.log.Infof("Warm shut down requested")
-		w.markShutdownRequested(ctx)
-		w.RequestStop()
-	case "kill-horse":
-		w.log.Infof("Received kill horse command.")
-		if cur == nil {
-			w.log.Infof("Worker is not working, kill horse command ignored")
-			return
-		}
-		w.log.Infof("Killing the running job %s", cur.id)
-		cur.cancel(errKilled)
-	case "stop-job":
-		w.log.Debugf("Received command to stop job %s", cmd.JobID)
-		if cur == nil || cur.id != cmd.JobID {
-			w.log.Infof("Not working on job %s, command ignored.", cmd.JobID)
-			return
-		}
-		cur.cancel(errStoppedByUser)
-	default:
-		w.log.Warnf("Ignoring unknown command %q", cmd.Command)
-	}
-}
-
-var (
-	errSuspended     = errors.New("workers are suspended")
-	errJobTimeout    = errors.New("job timeout")
-	errKilled        = errors.New("killed by command")
-	errStoppedByUser = errors.New("stopped by user")
-	errColdShutdown  = errors.New("cold shut down")
-)
-
-// dequeued is a job taken from a queue and marked started.
-type dequeued struct {
-	queue string
-	id    string
-	hash  map[string]string
-
-	// In RQ 2.x's layout: the execution's ID and start, epoch seconds.
-	execID    string
-	execStart string
-}
-
-// member is the job's member in the started registry.
-func (d *dequeued) member() string {
-	if d.execID != "" {
-		return d.id + ":" + d.execID
-	}
-	return d.id
-}
-
-// epochFloat is a time as RQ 2.x's executions write it: epoch seconds with
-// microseconds.
-func epochFloat(t time.Time) string {
-	return strconv.FormatFloat(float64(t.UnixMicro())/1e6, 'f', 6, 64)
-}
-
-// dequeue takes the next job: at once if one is waiting, otherwise (unless
-// in burst mode) after blocking on the queues for a while. It returns nil
-// when there is no job.
-func (w *Worker) dequeue(ctx context.Context) (*dequeued, error) {
-	if !w.waiting {
-		job, err := w.takeJob(ctx, "", "")
-		if job != nil || err != nil || w.opts.Burst {
-			w.idleBeat = time.Time{}
-			return job, err
-		}
-	}
-	// Nothing waiting: block on every queue at once, in priority order, as
-	// RQ's BLPOP. The short timeout lets a stop request be noticed; a turn
-	// that found nothing is followed by another at once, without the
-	// dequeue script, as the queues were empty a moment ago.
-	suspended, err := w.idleTurn(ctx)
-	if err != nil || suspended {
-		w.waiting, w.idleBeat = false, time.Time{}
-		if suspended {
-			return nil, errSuspended
-		}
-		return nil, err
-	}
-	res, err := w.c.rdb.BLPop(ctx, time.Second, w.queueKeys()...).Result()
-	if errors.Is(err, redis.Nil) {
-		w.waiting = true
-		return nil, nil
-	}
-	w.waiting, w.idleBeat = false, time.Time{}
-	if err != nil {
-		return nil, err
-	}
-	return w.takeJob(ctx, res[0], res[1])
-}
-
-// queueKeys are the keys of the worker's queues, highest priority first.
-func (w *Worker) queueKeys() []string {
-	if w.qkeys == nil {
-		for _, q := range w.queues {
-			w.qkeys = append(w.qkeys, keys.Queue(q))
-		}
-	}
-	return w.qkeys
-}
-
-// takeJob runs the dequeue script; queueKey and id name a job already
-// popped by BLPOP, to be started first.
-func (w *Worker) takeJob(ctx context.Context, queueKey, id string) (*dequeued, error) {
-	now := w.c.now()
-	ks := []string{w.Key(), keys.Suspended}
-	if queueKey != "" {
-		ks = append(ks, queueKey)
-	} else {
-		ks = append(ks, w.queueKeys()...)
-	}
-	execID := ""
-	if w.opts.RQ2 {
-		execID = strings.ReplaceAll(uuid.NewString(), "-", "")
-	}
-	argv := []any{w.name, wire.FormatTime(now), wire.Epoch(now),
-		int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id, flag(w.sync),
-		execID, epochFloat(now)}
-	var res any
-	run := func() (err error) {
-		res, err = scripts.Dequeue.Run(ctx, w.c.rdb, ks, argv...).Result()
-		return err
-	}
-	var err error
-	if id != "" {
-		// The job has left its queue: it must be marked started, whatever
-		// it takes, or it would be lost.
-		err = w.persist(context.WithoutCancel(ctx), run)
-	} else {
-		err = run()
-	}
-	if errors.Is(err, redis.Nil) {
-		if queueKey != "" {
-			return w.takeJob(ctx, "", "") // the popped job was gone: try the others
-		}
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if s, ok := res.(string); ok && s == "suspended" {
-		return nil, errSuspended
-	}
-	items, _ := res.([]any)
-	return taken(items, execID, epochFloat(now))
-}
-
-// taken reads the reply of the scripts that take a job: its queue, its ID
-// and its hash, as field, value...
-func taken(items []any, execID, execStart string) (*dequeued, error) {
-	if len(items) < 2 || len(items)%2 != 0 {
-		return nil, fmt.Errorf("unexpected reply from the script that takes a job: %v", items)
-	}
-	queue, _ := items[0].(string)
-	id, _ := items[1].(string)
-	job := &dequeued{queue: queue, id: id, hash: make(map[string]string, len(items)/2-1), execID: execID, execStart: execStart}
-	for i := 2; i+1 < len(items); i += 2 {
-		f, _ := items[i].(string)
-		v, _ := items[i+1].(string)
-		job.hash[f] = v
-	}
-	return job, nil
-}
-
-// idleBeatEvery is how often a worker waiting for jobs tells Redis it is
-// alive (at most: never less often than its WorkerTTL).
-const idleBeatEvery = 10 * time.Second
-
-// idleTurn is the round trip before each BLPOP of a worker waiting for
-// jobs: it checks that workers are not suspended and, when it is time (on
-// the first turn, then every idleBeatEvery), tells Redis the worker is
-// alive and idle.
-func (w *Worker) idleTurn(ctx context.Context) (suspended bool, err error) {
-	now := w.c.now()
-	beat := w.idleBeat.IsZero() || now.Sub(w.idleBeat) >= min(idleBeatEvery, w.opts.WorkerTTL)
-	var exists *redis.IntCmd
-	_, err = w.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		exists = p.Exists(ctx, keys.Suspended)
-		if beat {
-			p.HSet(ctx, w.Key(), "state", "idle", "last_heartbeat", wire.FormatTime(now))
-			p.Expire(ctx, w.Key(), w.opts.WorkerTTL+60*time.Second)
-		}
-		return nil
-	})
-	if err != nil {
-		return false, err
-	}
-	if beat {
-		w.idleBeat = now
-	}
-	return exists.Val() == 1, nil
-}
-
-// maintain cleans the registries of the worker's queues, unless another
-// worker did it recently, as RQ's clean_registries.
-func (w *Worker) maintain(ctx context.Context) {
-	for _, q := range w.queues {
-		ok, err := w.c.rdb.SetNX(ctx, keys.CleaningLock(q), 1, 899*time.Second).Result()
-		if err != nil || !ok {
-			continue
-		}
-		w.log.Infof("Cleaning registries for queue: %s", q)
-		if err := cleanRegistries(ctx, w.c, q, w.opts.RQ2); err != nil {
-			w.log.Errorf("Cleaning registries for queue %s: %v", q, err)
-		}
-	}
-}
-
-// outcome is how a job run ended.
-type outcome struct {
-	result any
-	err    error // nil on success
-	status Status
-	exc    string // the exc_info text of a failure
-}
-
-// perform runs a dequeued job and records its outcome. Until takeUntil
-// (the zero time: never), it takes the worker's next job in the same call
-// and returns it, started; it returns nil when it took none.
-func (w *Worker) perform(ctx context.Context, d *dequeued, takeUntil time.Time) *dequeued {
-	job := &Job{ID: d.id, c: w.c}
-	decodeErr := job.decode(d.hash)
-	desc := d.hash["description"]
-	if desc == "" {
-		desc = d.id
-	}
-	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, desc), d.id)
-
-	start := time.Now()
-	var out outcome
-	switch {
-	case decodeErr != nil:
-		out = failure(fmt.Errorf("cannot read job %s: %w", d.id, decodeErr), "")
-	default:
-		out = w.execute(ctx, d, job)
-	}
-	elapsed := time.Since(start)
-
-	var next *dequeued
-	if out.err == nil {
-		next = w.finishSuccess(ctx, d, job, out.result, elapsed, takeUntil)
-	} else {
-		next = w.finishFailure(ctx, d, job, out, elapsed, takeUntil)
-	}
-	if w.opts.JobDone != nil {
-		w.opts.JobDone(d.id, out.status)
-	}
-	return next
-}
-
-// execute calls the job's function with a context that is cancelled at the
-// job's timeout, by a cold shut down, or by a stop command.
-func (w *Worker) execute(ctx context.Context, d *dequeued, job *Job) outcome {
-	task, ok := w.opts.Tasks.Lookup(job.FuncName)
-	if !ok {
-		return failure(fmt.Errorf("unknown function %q: no task is registered under that name in this worker", job.FuncName), "")
-	}
-	in, err := task.bind(job.Args, job.Kwargs)
-	if err != nil {
-		return failure(err, "")
-	}
-
-	jobCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
-	defer cancel(nil)
-	timeout := job.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	if timeout > 0 {
-		var stop context.CancelFunc
-		jobCtx, stop = context.WithTimeoutCause(jobCtx, timeout, errJobTimeout)
-		defer stop()
-	}
-	w.mu.Lock()
-	w.current = &running{id: job.ID, cancel: cancel}
-	w.mu.Unlock()
-	defer func() {
-		w.mu.Lock()
-		w.current = nil
-		w.mu.Unlock()
-	}()
-
-	var (
-		done  <-chan jobReturn
-		kill  func() // stops the job for good; nil in process
-		grace = gracePeriod
-	)
-	if w.opts.Isolated {
-		h, err := w.takeHorse()
-		if err != nil {
-			return failure(err, "")
-		}
-		done = w.runInHorse(ctx, h, job, timeout)
-		kill = func() {
-			h.kill()
-			w.log.Infof("Killed horse pid %d", h.cmd.Process.Pid)
-			w.replaceHorse()
-		}
-		grace = horseGrace
-	} else {
-		ch := make(chan jobReturn, 1)
-		go func() {
-			v, err := task.call(withJob(jobCtx, job), in)
-			ch <- jobReturn{v: v, err: err}
-		}()
-		done = ch
-	}
-
-	hb := time.NewTicker(w.opts.JobMonitoringInterval)
-	defer hb.Stop()
-	started := time.Now()
-	var graceTimer <-chan time.Time
-	for {
-		select {
-		case r := <-done:
-			switch {
-			case r.died != "":
-				w.log.Warnf("Moving job to FailedJobRegistry (%s)", r.died)
-				w.replaceHorse()
-				return outcome{err: errors.New(r.died), status: StatusFailed, exc: r.died}
-			case r.timedOut:
-				return w.interrupted(job, errJobTimeout, timeout)
-			}
-			// A task that gives back its context's error, or its cause
-			// (context.Cause(ctx), as Go code often does), was stopped.
-			if cause := context.Cause(jobCtx); cause != nil && r.err != nil &&
-				(errors.Is(r.err, jobCtx.Err()) || errors.Is(r.err, cause)) {
-				return w.interrupted(job, cause, timeout)
-			}
-			if r.err != nil {
-				return failure(r.err, job.Description)
-			}
-			return outcome{result: r.v, status: StatusFinished}
-		case <-hb.C:
-			w.heartbeat(ctx, d, time.Since(started), timeout)
-		case <-ctx.Done():
-			cancel(errColdShutdown)
-			ctx = context.WithoutCancel(ctx)
-		case <-jobCtx.Done():
-			if kill != nil && !errors.Is(context.Cause(jobCtx), errJobTimeout) {
-				// Stopped from outside: a horse is killed at once.
-				h := w.horse
-				kill()
-				if errors.Is(context.Cause(jobCtx), errKilled) {
-					died := h.diedReason() // RQ's kill-horse is a horse that died
-					return outcome{err: errors.New(died), status: StatusFailed, exc: died}
-				}
-				return w.interrupted(job, context.Cause(jobCtx), timeout)
-			}
-			// The function should return now that its context is done; if it
-			// ignores the context, the worker stops waiting for it.
-			if graceTimer == nil {
-				graceTimer = time.After(grace)
-			}
-		case <-graceTimer:
-			if kill != nil {
-				w.log.Warnf("Job %s did not stop at its timeout: killing its work horse", job.ID)
-				kill()
-			} else {
-				w.log.Warnf("Job %s ignored the cancellation of its context; it is left running in the background", job.ID)
-			}
-			return w.interrupted(job, context.Cause(jobCtx), timeout)
-		}
-	}
-}
-
-// jobReturn is what a job's function gave back, or how its horse died.
-type jobReturn struct {
-	v        any
-	err      error
-	timedOut bool   // the horse reports that the job stopped at its timeout
-	died     string // the horse died: RQ's reason text
-}
-
-// replaceHorse starts a new horse in place of one that died or was killed,
-// so that the next job does not wait for it.
-func (w *Worker) replaceHorse() {
-	w.horse = nil
-	if _, err := w.takeHorse(); err != nil {
-		w.log.Errorf("%v", err)
-	}
-}
-
-// takeHorse returns the worker's horse, starting one if needed.
-func (w *Worker) takeHorse() (*horse, error) {
-	if w.horse == nil {
-		h, err := startHorse()
-		if err != nil {
-			return nil, err
-		}
-		w.horse = h
-	}
-	return w.horse, nil
-}
-
-// runInHorse sends a job to the horse and returns the channel of its
-// outcome. Meta that the task saves is written on the way.
-func (w *Worker) runInHorse(ctx context.Context, h *horse, job *Job, timeout time.Duration) <-chan jobReturn {
-	out := make(chan jobReturn, 1)
-	req := horseRequest{ID: job.ID, Func: job.FuncName, Args: job.Args, Kwargs: job.Kwargs, Origin: job.Origin,
-		Description: job.Description, Meta: job.Meta}
-	if req.Args == nil {
-		req.Args = []any{}
-	}
-	if timeout > 0 {
-		req.TimeoutMS = timeout.Milliseconds()
-	}
-	if err := h.req.Encode(&req); err != nil {
-		h.kill()
-		w.horse = nil
-		out <- jobReturn{died: h.diedReason()}
-		return out
-	}
-	go func() {
-		for {
-			select {
-			case m := <-h.replies:
-				switch m.Kind {
-				case "meta":
-					j := &Job{ID: job.ID, Meta: m.Meta, MetaErr: job.MetaErr, c: w.c}
-					if err := j.SaveMeta(context.WithoutCancel(ctx)); err != nil {
-						w.log.Errorf("%v", err)
-					}
-					continue
-				case "ok":
-					v, err := horseResult(m.Result)
-					out <- jobReturn{v: v, err: err}
-				case "timeout":
-					out <- jobReturn{timedOut: true}
-				case "panic":
-					out <- jobReturn{err: &PanicError{Value: m.Error, Stack: []byte(m.Stack)}}
-				default:
-					out <- jobReturn{err: errors.New(m.Error)}
-				}
-				return
-			case <-h.exited:
-				// Replies read before the exit are still in the channel.
-				select {
-				case m := <-h.replies:
-					h.replies <- m
-					continue
-				default:
-				}
-				out <- jobReturn{died: h.diedReason()}
-				return
-			}
-		}
-	}()
-	return out
-}
-
-// gracePeriod is how long a job may take to return after its context is
-// cancelled.
-const gracePeriod = 5 * time.Second
-
-// interrupted is the outcome of a job stopped from outside.
-func (w *Worker) interrupted(job *Job, cause error, timeout time.Duration) outcome {
-	switch {
-	case errors.Is(cause, errJobTimeout):
-		return outcome{err: cause, status: StatusFailed,
-			exc: fmt.Sprintf("JobTimeoutException: Task exceeded maximum timeout value (%d seconds)", int64(timeout/time.Second))}
-	case errors.Is(cause, errStoppedByUser):
-		w.log.Warnf("Job stopped by user, moving job to FailedJobRegistry")
-		return outcome{err: cause, status: StatusStopped, exc: "Job stopped by user, work-horse terminated."}
-	case errors.Is(cause, errKilled):
-		return outcome{err: cause, status: StatusFailed, exc: "Work-horse terminated: the job was killed by a kill-horse command."}
-	default:
-		return outcome{err: cause, status: StatusFailed, exc: "Job interrupted by a cold shut down of worker " + w.Key() + "."}
-	}
-}
-
-// failure is the outcome of a job whose function failed; desc names the
-// call in the exc_info text.
-func failure(err error, desc string) outcome {
-	var b strings.Builder
-	if desc != "" {
-		b.WriteString(desc)
-		b.WriteString(" failed:\n")
-	}
-	var p *PanicError
-	if errors.As(err, &p) {
-		fmt.Fprintf(&b, "panic: %v\n\n%s", p.Value, p.Stack)
-	} else {
-		fmt.Fprintf(&b, "Error: %v", err)
-	}
-	return outcome{err: err, status: StatusFailed, exc: strings.TrimRight(b.String(), "\n")}
-}
-
-// heartbeat keeps the running job in the started registry, as RQ's
-// maintain_heartbeats.
-func (w *Worker) heartbeat(ctx context.Context, d *dequeued, elapsed, timeout time.Duration) {
-	interval := w.opts.JobMonitoringInterval
-	ttl := interval + 60*time.Second
-	if timeout > 0 && timeout-elapsed < interval {
-		ttl = max(timeout-elapsed, 0) + 60*time.Second
-	}
-	now := w.c.now()
-	err := scripts.Heartbeat.Run(ctx, w.c.rdb,
-		[]string{w.Key(), keys.Job(d.id), keys.Started(d.queue)},
-		d.id, wire.FormatTime(now), wire.Epoch(now)+int64(ttl/time.Second), int64(ttl/time.Second),
-		strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64), d.member(), d.execID, epochFloat(now)).Err()
-	if err != nil {
-		w.log.Errorf("Heartbeat of job %s: %v", d.id, err)
-	}
-}
-
-func (w *Worker) finishSuccess(ctx context.Context, d *dequeued, job *Job, result any, elapsed time.Duration, takeUntil time.Time) *dequeued {
-	ttl := job.ResultTTL
-	if ttl == 0 {
-		ttl = w.opts.ResultTTL
-	}
-	var rv string
-	if result != nil {
-		b, err := w.c.serializer.Marshal(result)
-		if err != nil {
-			b, _ = w.c.serializer.Marshal("Unserializable return value")
-		}
-		rv = base64.StdEncoding.EncodeToString(b)
-	}
-	seconds := rqSeconds(ttl)
-	if job.OnSuccess != "" {
-		takeUntil = time.Time{} // the callback runs before the next job
-	}
-	_, next := w.finish(ctx, d, StatusFinished, seconds, true, ResultSuccessful, "return_value", rv, "successful_job_count", elapsed, takeUntil)
-	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, "Job OK"), d.id)
-	switch {
-	case seconds == 0:
-		w.log.Infof("Result discarded immediately")
-	case seconds < 0:
-		w.log.Infof("Result will never expire, clean up result key manually")
-	default:
-		w.log.Infof("Result is kept for %d seconds", seconds)
-	}
-	w.callback(ctx, job, "on_success", job.OnSuccess, result, nil)
-	return next
-}
-
-func (w *Worker) finishFailure(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration, takeUntil time.Time) *dequeued {
-	ttl := job.FailureTTL
-	if ttl == 0 {
-		ttl = DefaultFailureTTL
-	}
-	exc := base64.StdEncoding.EncodeToString(wire.Compress([]byte(out.exc)))
-	option, callback := "on_failure", job.OnFailure
-	if out.status == StatusStopped {
-		option, callback = "on_stopped", job.OnStopped
-	}
-	if callback != "" {
-		takeUntil = time.Time{} // the callback runs before the next job
-	}
-	retried, next := w.finish(ctx, d, out.status, rqSeconds(ttl), job.FailureTTL != 0, ResultFailed, "exc_string", exc, "failed_job_count", elapsed, takeUntil)
-	fn := job.FuncName
-	if fn == "" {
-		fn = "?"
-	}
-	w.log.Errorf("[Job %s]: exception raised while executing (%s)\n%s", d.id, fn, out.exc)
-	if retried {
-		w.log.Infof("%s: Job %s will be retried (%d retries left after this one)", w.log.paint(color.FgGreen, d.queue), d.id, job.RetriesLeft-1)
-	}
-	w.callback(ctx, job, option, callback, nil, out.err)
-	return next
-}
-
-func (w *Worker) finish(ctx context.Context, d *dequeued, status Status, ttl int64, streamTTL bool,
-	rtype ResultType, field, value, counter string, elapsed time.Duration, takeUntil time.Time) (retried bool, next *dequeued) {
-	now := w.c.now()
-	// The next job is taken unless the worker was asked to stop meanwhile
-	// (or takeUntil, zero when it may not take one, has passed).
-	takeNext := now.Before(takeUntil) && ctx.Err() == nil && !w.stopRequested()
-	// The outcome is written even during a cold shut down, and through a
-	// Redis outage of up to five minutes; after that the job stays in the
-	// started registry, and the next cleanup fails it (or retries it).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
-	defer cancel()
-	registry := keys.Finished(d.queue)
-	if status != StatusFinished {
-		registry = keys.Failed(d.queue)
-	}
-	ks := []string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
-		keys.Dependents(d.id), keys.Dependencies(d.id)}
-	if takeNext {
-		ks = append(ks, keys.Suspended)
-		ks = append(ks, w.queueKeys()...)
-	}
-	_, hasDeps := d.hash["dependency_ids"]
-	if !hasDeps {
-		_, hasDeps = d.hash["dependency_id"]
-	}
-	argv := []any{d.id, string(status), wire.FormatTime(now), wire.Epoch(now), ttl, flag(streamTTL),
-		int(rtype), field, value, counter, strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
-		int64((w.opts.WorkerTTL + 60*time.Second) / time.Second), d.queue, flag(w.sync),
-		d.member(), d.execID, d.execStart, epochFloat(now), w.name,
-		flag(takeNext), int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), flag(hasDeps)}
-	var res []any
-	err := w.persist(ctx, func() (err error) {
-		res, err = scripts.Finish.Run(ctx, w.c.rdb, ks, argv...).Slice()
-		return err
-	})
-	if err != nil {
-		w.log.Errorf("Could not record the outcome of job %s: %v", d.id, err)
-		return false, nil
-	}
-	if len(res) < 2 {
-		w.log.Errorf("Unexpected reply from the finish script for job %s: %v", d.id, res)
-		return false, nil
-	}
-	retried = res[1] == int64(1)
-	if len(res) > 3 {
-		next, err = taken(res[2:], "", epochFloat(now))
-		if err != nil {
-			w.log.Errorf("%v", err)
-		}
-	}
-	return retried, next
-}
-
-// callback runs a job's on_success, on_failure or on_stopped callback
-// (option), the task called name. Its failure is logged and changes
-// nothing of the job's outcome.
-func (w *Worker) callback(ctx context.Context, job *Job, option, name string, result any, jobErr error) {
-	if name == "" {
-		return
-	}
-	task, ok := w.opts.Tasks.Lookup(name)
-	if !ok {
-		w.log.Errorf("Callback %s of job %s: no task is registered under that name", name, job.ID)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
-	defer cancel()
-	if err := task.callback(ctx, option, job, result, jobErr); err != nil {
-		w.log.Errorf("Callback %s of job %s failed: %v", name, job.ID, err)
-	}
-}
-
 // CleanupGhostWorkers gives a TTL to registered workers whose key has none
 // (written by a buggy or old client), so that they eventually disappear, as
 // RQ's command line does before starting a worker.
@@ -1121,16 +439,4 @@ func Suspended(ctx context.Context, rdb redis.UniversalClient) (bool, error) {
 		return false, fmt.Errorf("rqlite: %w", err)
 	}
 	return n == 1, nil
-}
-
-// horseResult reads a horse's result, which encoding/json wrote: numbers
-// as plainNumbers reads them (an int beyond int64 exactly).
-func horseResult(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return plainNumbers(v), nil
 }

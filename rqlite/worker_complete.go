@@ -1,0 +1,179 @@
+package rqlite
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/scripts"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
+)
+
+// Completion follows RQ's perform_job: a job's callback runs before its
+// outcome is recorded, so that whoever reads the job finished or failed
+// reads it after its callback's effects; a success callback that fails
+// makes the job fail (and runs its failure callback); a failure callback
+// that fails replaces the job's exc_info with its own error. Recording the
+// outcome may take the worker's next job in the same call (the fetcher's
+// slot).
+
+// callbackTimeout is how long a callback may run, RQ's CALLBACK_TIMEOUT;
+// the job's started-registry entry is kept as long.
+const callbackTimeout = 60 * time.Second
+
+// complete runs the job's callbacks and records its outcome, and returns
+// the outcome recorded.
+func (w *Worker) complete(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration, takeUntil time.Time) outcome {
+	out = w.runCallbacks(ctx, d, job, out, elapsed)
+	if out.err == nil {
+		w.recordSuccess(ctx, d, job, out, elapsed, takeUntil)
+	} else {
+		w.recordFailure(ctx, d, job, out, elapsed, takeUntil)
+	}
+	return out
+}
+
+// runCallbacks runs the callback for out, and returns the outcome to record.
+func (w *Worker) runCallbacks(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration) outcome {
+	if out.err == nil {
+		err := w.callback(ctx, d, job, "on_success", job.OnSuccess, out.result, nil, elapsed)
+		if err == nil {
+			return out
+		}
+		out = failure(err, "on_success callback "+job.OnSuccess)
+	}
+	name := map[string]string{"on_failure": job.OnFailure, "on_stopped": job.OnStopped}[out.callback]
+	if err := w.callback(ctx, d, job, out.callback, name, nil, out.err, elapsed); err != nil {
+		w.log.Errorf("Worker %s: error while executing %s callback", w.Key(), strings.TrimPrefix(out.callback, "on_"))
+		out = outcome{err: err, status: out.status, exc: failure(err, out.callback+" callback "+name).exc}
+	}
+	return out
+}
+
+// callback runs a job's on_success, on_failure or on_stopped callback
+// (option), the task called name, if any, and returns its error.
+func (w *Worker) callback(ctx context.Context, d *dequeued, job *Job, option, name string, result any, jobErr error, elapsed time.Duration) error {
+	if name == "" {
+		return nil
+	}
+	w.heartbeat(ctx, d, callbackTimeout, elapsed)
+	task, ok := w.opts.Tasks.Lookup(name)
+	if !ok {
+		return &UnknownTaskError{Name: name}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callbackTimeout)
+	defer cancel()
+	return task.callback(ctx, option, job, result, jobErr)
+}
+
+// record is an outcome as the finish script writes it.
+type record struct {
+	status    Status
+	ttl       int64 // how long the job is kept, RQ's seconds
+	streamTTL bool  // the results stream gets the same TTL
+	rtype     ResultType
+	field     string // the result entry's field: return_value or exc_string
+	value     string // its value, "" to leave it out
+	counter   string // the worker counter to increment
+	elapsed   time.Duration
+}
+
+func (w *Worker) recordSuccess(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration, takeUntil time.Time) {
+	ttl := job.ResultTTL
+	if ttl == 0 {
+		ttl = w.opts.ResultTTL
+	}
+	var rv string
+	if out.stored != nil {
+		rv = base64.StdEncoding.EncodeToString(out.stored)
+	}
+	seconds := rqSeconds(ttl)
+	w.finish(ctx, d, record{status: StatusFinished, ttl: seconds, streamTTL: true, rtype: ResultSuccessful,
+		field: "return_value", value: rv, counter: "successful_job_count", elapsed: elapsed}, takeUntil)
+	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, "Job OK"), d.id)
+	switch {
+	case seconds == 0:
+		w.log.Infof("Result discarded immediately")
+	case seconds < 0:
+		w.log.Infof("Result will never expire, clean up result key manually")
+	default:
+		w.log.Infof("Result is kept for %d seconds", seconds)
+	}
+}
+
+func (w *Worker) recordFailure(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration, takeUntil time.Time) {
+	ttl := job.FailureTTL
+	if ttl == 0 {
+		ttl = DefaultFailureTTL
+	}
+	exc := base64.StdEncoding.EncodeToString(wire.Compress([]byte(out.exc)))
+	retried := w.finish(ctx, d, record{status: out.status, ttl: rqSeconds(ttl), streamTTL: job.FailureTTL != 0,
+		rtype: ResultFailed, field: "exc_string", value: exc, counter: "failed_job_count", elapsed: elapsed}, takeUntil)
+	fn := job.FuncName
+	if fn == "" {
+		fn = "?"
+	}
+	w.log.Errorf("[Job %s]: exception raised while executing (%s)\n%s", d.id, fn, out.exc)
+	if retried {
+		w.log.Infof("%s: Job %s will be retried (%d retries left after this one)", w.log.paint(color.FgGreen, d.queue), d.id, job.RetriesLeft-1)
+	}
+}
+
+// finish runs the finish script for job d's outcome rec. Until takeUntil
+// (the zero time: never), unless the worker was asked to stop meanwhile,
+// it takes the worker's next job in the same call, into the fetcher's
+// slot. It reports whether the job will be retried.
+func (w *Worker) finish(ctx context.Context, d *dequeued, rec record, takeUntil time.Time) (retried bool) {
+	now := w.c.now()
+	takeNext := now.Before(takeUntil) && ctx.Err() == nil && !w.stopRequested()
+	// The outcome is written even during a cold shut down, and through a
+	// Redis outage of up to five minutes; after that the job stays in the
+	// started registry, and the next cleanup fails it (or retries it).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	registry := keys.Finished(d.queue)
+	if rec.status != StatusFinished {
+		registry = keys.Failed(d.queue)
+	}
+	ks := []string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
+		keys.Dependents(d.id), keys.Dependencies(d.id)}
+	if takeNext {
+		ks = append(ks, keys.Suspended)
+		ks = append(ks, w.fetch.qkeys...)
+	}
+	_, hasDeps := d.hash["dependency_ids"]
+	if !hasDeps {
+		_, hasDeps = d.hash["dependency_id"]
+	}
+	argv := []any{d.id, string(rec.status), wire.FormatTime(now), wire.Epoch(now), rec.ttl, flag(rec.streamTTL),
+		int(rec.rtype), rec.field, rec.value, rec.counter, strconv.FormatFloat(rec.elapsed.Seconds(), 'f', 6, 64),
+		int64((w.opts.WorkerTTL + 60*time.Second) / time.Second), d.queue, flag(w.sync),
+		d.member(), d.execID, d.execStart, epochFloat(now), w.name,
+		flag(takeNext), int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), flag(hasDeps)}
+	var res []any
+	err := persist(ctx, w.log, func() (err error) {
+		res, err = scripts.Finish.Run(ctx, w.c.rdb, ks, argv...).Slice()
+		return err
+	})
+	if err != nil {
+		w.log.Errorf("Could not record the outcome of job %s: %v", d.id, err)
+		return false
+	}
+	if len(res) < 2 {
+		w.log.Errorf("Unexpected reply from the finish script for job %s: %v", d.id, res)
+		return false
+	}
+	if len(res) > 3 {
+		next, err := taken(res[2:], "", epochFloat(now))
+		if err != nil {
+			w.log.Errorf("%v", err)
+		}
+		w.fetch.next = next
+	}
+	return res[1] == int64(1)
+}

@@ -1,0 +1,207 @@
+package rqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/scripts"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
+)
+
+// A fetcher takes a worker's jobs from its queues: the dequeue script when
+// jobs are waiting, BLPOP turns when none is, and a slot for the one job
+// that recording the previous job's outcome may take in the same call.
+type fetcher struct {
+	c      *conn
+	log    *Logger
+	name   string // the worker's
+	key    string // the worker's hash
+	queues []string
+	qkeys  []string // the queues' keys, highest priority first
+	opts   *WorkerOptions
+	sync   bool // for a synchronous queue: no worker hash
+
+	// Between jobs: waiting is set after a BLPOP that found nothing, and
+	// idleBeat is when the worker last told Redis it is idle (zero since it
+	// last did something else).
+	waiting  bool
+	idleBeat time.Time
+
+	next *dequeued // taken with the previous job's outcome, not yet run
+}
+
+func newFetcher(w *Worker) *fetcher {
+	f := &fetcher{c: w.c, log: w.log, name: w.name, key: w.Key(), queues: w.queues, opts: &w.opts, sync: w.sync}
+	for _, q := range w.queues {
+		f.qkeys = append(f.qkeys, keys.Queue(q))
+	}
+	return f
+}
+
+// dequeued is a job taken from a queue and marked started.
+type dequeued struct {
+	queue string
+	id    string
+	hash  map[string]string
+
+	// In RQ 2.x's layout: the execution's ID and start, epoch seconds.
+	execID    string
+	execStart string
+}
+
+// member is the job's member in the started registry.
+func (d *dequeued) member() string {
+	if d.execID != "" {
+		return d.id + ":" + d.execID
+	}
+	return d.id
+}
+
+// epochFloat is a time as RQ 2.x's executions write it: epoch seconds with
+// microseconds.
+func epochFloat(t time.Time) string {
+	return strconv.FormatFloat(float64(t.UnixMicro())/1e6, 'f', 6, 64)
+}
+
+var errSuspended = errors.New("workers are suspended")
+
+// prefetched empties the slot of the job taken with the last outcome.
+func (f *fetcher) prefetched() *dequeued {
+	d := f.next
+	f.next = nil
+	return d
+}
+
+// dequeue takes the next job: at once if one is waiting, otherwise (unless
+// in burst mode) after blocking on the queues for a while. It returns nil
+// when there is no job.
+func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
+	if !f.waiting {
+		job, err := f.take(ctx, "", "")
+		if job != nil || err != nil || f.opts.Burst {
+			f.idleBeat = time.Time{}
+			return job, err
+		}
+	}
+	// Nothing waiting: block on every queue at once, in priority order, as
+	// RQ's BLPOP. The short timeout lets a stop request be noticed; a turn
+	// that found nothing is followed by another at once, without the
+	// dequeue script, as the queues were empty a moment ago.
+	suspended, err := f.idleTurn(ctx)
+	if err != nil || suspended {
+		f.waiting, f.idleBeat = false, time.Time{}
+		if suspended {
+			return nil, errSuspended
+		}
+		return nil, err
+	}
+	res, err := f.c.rdb.BLPop(ctx, time.Second, f.qkeys...).Result()
+	if errors.Is(err, redis.Nil) {
+		f.waiting = true
+		return nil, nil
+	}
+	f.waiting, f.idleBeat = false, time.Time{}
+	if err != nil {
+		return nil, err
+	}
+	return f.take(ctx, res[0], res[1])
+}
+
+// take runs the dequeue script; queueKey and id name a job already popped
+// by BLPOP, to be started first.
+func (f *fetcher) take(ctx context.Context, queueKey, id string) (*dequeued, error) {
+	now := f.c.now()
+	ks := []string{f.key, keys.Suspended}
+	if queueKey != "" {
+		ks = append(ks, queueKey)
+	} else {
+		ks = append(ks, f.qkeys...)
+	}
+	execID := ""
+	if f.opts.RQ2 {
+		execID = strings.ReplaceAll(uuid.NewString(), "-", "")
+	}
+	argv := []any{f.name, wire.FormatTime(now), wire.Epoch(now),
+		int64(f.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id, flag(f.sync),
+		execID, epochFloat(now)}
+	var res any
+	run := func() (err error) {
+		res, err = scripts.Dequeue.Run(ctx, f.c.rdb, ks, argv...).Result()
+		return err
+	}
+	var err error
+	if id != "" {
+		// The job has left its queue: it must be marked started, whatever
+		// it takes, or it would be lost.
+		err = persist(context.WithoutCancel(ctx), f.log, run)
+	} else {
+		err = run()
+	}
+	switch {
+	case errors.Is(err, redis.Nil) && queueKey != "":
+		return f.take(ctx, "", "") // the popped job was gone: try the others
+	case errors.Is(err, redis.Nil):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	if s, ok := res.(string); ok && s == "suspended" {
+		return nil, errSuspended
+	}
+	items, _ := res.([]any)
+	return taken(items, execID, epochFloat(now))
+}
+
+// taken reads the reply of the scripts that take a job: its queue, its ID
+// and its hash, as field, value...
+func taken(items []any, execID, execStart string) (*dequeued, error) {
+	if len(items) < 2 || len(items)%2 != 0 {
+		return nil, fmt.Errorf("unexpected reply from the script that takes a job: %v", items)
+	}
+	queue, _ := items[0].(string)
+	id, _ := items[1].(string)
+	job := &dequeued{queue: queue, id: id, hash: make(map[string]string, len(items)/2-1), execID: execID, execStart: execStart}
+	for i := 2; i+1 < len(items); i += 2 {
+		f, _ := items[i].(string)
+		v, _ := items[i+1].(string)
+		job.hash[f] = v
+	}
+	return job, nil
+}
+
+// idleBeatEvery is how often a worker waiting for jobs tells Redis it is
+// alive (at most: never less often than its WorkerTTL).
+const idleBeatEvery = 10 * time.Second
+
+// idleTurn is the round trip before each BLPOP of a worker waiting for
+// jobs: it checks that workers are not suspended and, when it is time (on
+// the first turn, then every idleBeatEvery), tells Redis the worker is
+// alive and idle.
+func (f *fetcher) idleTurn(ctx context.Context) (suspended bool, err error) {
+	now := f.c.now()
+	beat := f.idleBeat.IsZero() || now.Sub(f.idleBeat) >= min(idleBeatEvery, f.opts.WorkerTTL)
+	var exists *redis.IntCmd
+	_, err = f.c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, keys.Suspended)
+		if beat {
+			p.HSet(ctx, f.key, "state", "idle", "last_heartbeat", wire.FormatTime(now))
+			p.Expire(ctx, f.key, f.opts.WorkerTTL+60*time.Second)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	if beat {
+		f.idleBeat = now
+	}
+	return exists.Val() == 1, nil
+}

@@ -1,0 +1,129 @@
+package rqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/scripts"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
+)
+
+// A worker's presence in Redis: its hash and its place in the worker sets
+// from birth to death, the heartbeats of the job it runs, its shutdown
+// request, and the registry maintenance it takes turns at with the other
+// workers of its queues. (The heartbeats of an idle worker go with its
+// idle turns: see fetcher.idleTurn.)
+
+// registerBirth writes the worker hash and adds the worker to the worker
+// sets, as RQ's register_birth.
+func (w *Worker) registerBirth(ctx context.Context) error {
+	key := w.Key()
+	vals, err := w.c.rdb.HMGet(ctx, key, "birth", "death").Result()
+	if err != nil {
+		return fmt.Errorf("rqlite: register worker %s: %w", w.name, err)
+	}
+	if vals[0] != nil && vals[1] == nil {
+		return fmt.Errorf("rqlite: there exists an active worker named %q already", w.name)
+	}
+	host, _ := os.Hostname()
+	now := wire.FormatTime(w.c.now())
+	_, err = w.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.HSet(ctx, key, "birth", now, "last_heartbeat", now, "queues", strings.Join(w.queues, ","),
+			"pid", os.Getpid(), "hostname", host, "ip_address", w.clientAddress(ctx),
+			"version", Version, "python_version", runtime.Version())
+		p.SAdd(ctx, keys.Workers, key)
+		for _, q := range w.queues {
+			p.SAdd(ctx, keys.QueueWorkers(q), key)
+		}
+		p.Expire(ctx, key, w.opts.WorkerTTL+60*time.Second)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rqlite: register worker %s: %w", w.name, err)
+	}
+	return nil
+}
+
+// clientAddress is the address of the worker's Redis connection, as RQ
+// records it, or "unknown" when the server cannot tell.
+func (w *Worker) clientAddress(ctx context.Context) string {
+	info, err := w.c.rdb.Do(ctx, "CLIENT", "INFO").Text()
+	if err != nil {
+		return "unknown"
+	}
+	for _, f := range strings.Fields(info) {
+		if addr, ok := strings.CutPrefix(f, "addr="); ok {
+			return addr
+		}
+	}
+	return "unknown"
+}
+
+// registerDeath removes the worker from the worker sets and leaves its hash
+// to expire, as RQ's register_death.
+func (w *Worker) registerDeath(ctx context.Context) error {
+	key := w.Key()
+	_, err := w.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SRem(ctx, keys.Workers, key)
+		for _, q := range w.queues {
+			p.SRem(ctx, keys.QueueWorkers(q), key)
+		}
+		p.HSet(ctx, key, "death", wire.FormatTime(w.c.now()))
+		p.Expire(ctx, key, 60*time.Second)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rqlite: deregister worker %s: %w", w.name, err)
+	}
+	return nil
+}
+
+func (w *Worker) markShutdownRequested(ctx context.Context) {
+	w.c.rdb.HSet(ctx, w.Key(), "shutdown_requested_date", wire.FormatTime(w.c.now()))
+}
+
+// heartbeat keeps the running job in the started registry for ttl, and the
+// worker alive, as RQ's job.heartbeat and maintain_heartbeats.
+func (w *Worker) heartbeat(ctx context.Context, d *dequeued, ttl, elapsed time.Duration) {
+	now := w.c.now()
+	err := scripts.Heartbeat.Run(ctx, w.c.rdb,
+		[]string{w.Key(), keys.Job(d.id), keys.Started(d.queue)},
+		d.id, wire.FormatTime(now), wire.Epoch(now)+int64(ttl/time.Second), int64(ttl/time.Second),
+		strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64), d.member(), d.execID, epochFloat(now)).Err()
+	if err != nil {
+		w.log.Errorf("Heartbeat of job %s: %v", d.id, err)
+	}
+}
+
+// maintainIfDue cleans the registries when MaintenanceInterval has passed
+// since the last time (see maintain).
+func (w *Worker) maintainIfDue(ctx context.Context) {
+	if now := w.c.now(); w.lastMaintenance.IsZero() || now.Sub(w.lastMaintenance) >= w.opts.MaintenanceInterval {
+		w.maintain(ctx)
+		w.lastMaintenance = now
+	}
+}
+
+// maintain cleans the registries of the worker's queues, unless another
+// worker did it recently, as RQ's clean_registries.
+func (w *Worker) maintain(ctx context.Context) {
+	for _, q := range w.queues {
+		ok, err := w.c.rdb.SetNX(ctx, keys.CleaningLock(q), 1, 899*time.Second).Result()
+		if err != nil || !ok {
+			continue
+		}
+		w.log.Infof("Cleaning registries for queue: %s", q)
+		if err := cleanRegistries(ctx, w.c, q, w.opts.RQ2); err != nil {
+			w.log.Errorf("Cleaning registries for queue %s: %v", q, err)
+		}
+	}
+}

@@ -53,21 +53,25 @@ func (r *horseRunner) start(ctx context.Context, job *Job, hash map[string]strin
 		out <- ran{died: r.kill(h)}
 		return out
 	}
-	go func() { out <- r.await(ctx, h, job.ID) }()
+	go func() { out <- r.await(ctx, h, job) }()
 	return out
 }
 
-// await reads the horse's replies to job id until its ran, writing the
-// meta the task saves on the way.
-func (r *horseRunner) await(ctx context.Context, h *horse, id string) ran {
+// await reads the horse's replies to job until its ran, writing the meta
+// the task saves on the way, and keeping it in job.Meta too, for the
+// job's callbacks, as an in-process task's job has it.
+func (r *horseRunner) await(ctx context.Context, h *horse, job *Job) ran {
 	for {
 		select {
 		case m := <-h.replies:
 			if m.Kind != "meta" {
 				return ranOf(m, r.c.serializer)
 			}
-			if err := r.c.writeMeta(context.WithoutCancel(ctx), id, m.Value); err != nil {
+			if err := r.c.writeMeta(context.WithoutCancel(ctx), job.ID, m.Value); err != nil {
 				r.log.Errorf("%v", err)
+			}
+			if v, err := r.c.serializer.Unmarshal(m.Value); err == nil {
+				job.Meta, _ = v.(map[string]any)
 			}
 		case <-h.exited:
 			// Replies read before the exit are still in the channel.

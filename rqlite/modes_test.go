@@ -75,6 +75,9 @@ func init() {
 		note("on_failure %s: %v: status %s %v", j.ID, err, st, serr)
 		return nil
 	})
+	rqlite.Register("modes.on_success_meta", func(j *rqlite.Job, result any) {
+		note("on_success_meta %v", j.Meta["seen"])
+	})
 	rqlite.Register("modes.on_failure_fails", func(ctx context.Context, j *rqlite.Job, err error) error {
 		return errors.New("el aviso de fallo falla")
 	})
@@ -165,10 +168,10 @@ func TestModesPickleBytes(t *testing.T) {
 }
 
 // Finding 1, meta: a task that saves meta keeps the producer's values as
-// they were.
+// they were, and its success callback sees the meta it saved.
 func TestModesMetaBitExact(t *testing.T) {
 	runModes(t, rqlite.JSON, func(t *testing.T, q *rqlite.Queue) []*rqlite.Job {
-		j, err := q.EnqueueCall(context.Background(), "modes.save_meta", &rqlite.EnqueueOptions{
+		j, err := q.EnqueueCall(context.Background(), "modes.save_meta", &rqlite.EnqueueOptions{OnSuccess: "modes.on_success_meta",
 			Meta: map[string]any{"user_id": int64(9007199254740993), "n": int64(5), "x": negZeroValue()}})
 		must(t, err)
 		return []*rqlite.Job{j}
@@ -176,6 +179,10 @@ func TestModesMetaBitExact(t *testing.T) {
 		got := b.rdb.HGet(b.ctx, keys.Job(jobs[0].ID), "meta").Val()
 		if want := `{"n": 5, "seen": true, "user_id": 9007199254740993, "x": -0.0}`; got != want {
 			t.Errorf("meta %s, want %s", got, want)
+		}
+		// The callback's job has the meta the task saved, in both modes.
+		if got := takeNotes(); len(got) != 1 || got[0] != "on_success_meta true" {
+			t.Errorf("the callback saw %q, want the meta the task saved", got)
 		}
 	})
 }

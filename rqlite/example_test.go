@@ -396,10 +396,11 @@ func ExampleJob_WaitResult() {
 	// worker: <nil>
 }
 
-// OnSuccess and OnFailure name registered tasks that the worker calls after
-// the job: the first gets the job and its result, the second the job and
-// its error. A callback's failure is logged; it does not change the job's
-// outcome.
+// OnSuccess and OnFailure name registered tasks that the worker calls when
+// the job ends, before it records the outcome, as RQ does: the first gets
+// the job and its result, the second the job and its error. A success
+// callback that fails makes the job fail; a failure callback that fails
+// puts its own error in the job's exc_info.
 func ExampleEnqueueOptions_callbacks() {
 	ctx := context.Background()
 	rdb, release := exampleRedis()

@@ -30,14 +30,19 @@ func (j *Job) Cancel(ctx context.Context, enqueueDependents bool) error {
 		return err
 	}
 	now := j.c.now()
-	n, err := scripts.Cancel.Run(ctx, rdb, []string{keys.Job(j.ID)},
-		j.ID, wire.Epoch(now), wire.FormatTime(now), flag(enqueueDependents)).Int()
+	reply, err := scripts.RunCancel(ctx, rdb, scripts.CancelArgs{
+		Job:               keys.Job(j.ID),
+		JobID:             j.ID,
+		NowEpoch:          wire.Epoch(now),
+		NowTimestamp:      wire.FormatTime(now),
+		EnqueueDependents: enqueueDependents,
+	})
 	switch {
 	case err != nil:
 		return fmt.Errorf("rqlite: cancel job %s: %w", j.ID, err)
-	case n == 0:
+	case reply.NoJob:
 		return fmt.Errorf("%w: %s", ErrNoSuchJob, j.ID)
-	case n < 0:
+	case reply.AlreadyCanceled:
 		return fmt.Errorf("%w: %s", ErrAlreadyCanceled, j.ID)
 	}
 	j.Status = StatusCanceled

@@ -171,11 +171,11 @@ func (q *Queue) FetchJob(ctx context.Context, id string) (*Job, error) {
 // Empty removes every waiting job from the queue and deletes those jobs,
 // returning how many there were (RQ's q.empty()).
 func (q *Queue) Empty(ctx context.Context) (int64, error) {
-	n, err := scripts.Empty.Run(ctx, q.c.rdb, []string{q.Key()}, keys.JobPrefix).Int64()
+	reply, err := scripts.RunEmpty(ctx, q.c.rdb, scripts.EmptyArgs{Queue: q.Key()})
 	if err != nil {
 		return 0, fmt.Errorf("rqlite: empty queue %s: %w", q.Name, err)
 	}
-	return n, nil
+	return reply.Removed, nil
 }
 
 // DeleteJob deletes the job with the given ID: it leaves the queue and its

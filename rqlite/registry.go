@@ -124,12 +124,21 @@ func (r *JobRegistry) Cleanup(ctx context.Context) error {
 func cleanStarted(ctx context.Context, c *conn, q string, rq2 bool) ([]string, error) {
 	now := c.now()
 	exc := wire.Compress([]byte("Moved to FailedJobRegistry at " + now.Local().Format("2006-01-02 15:04:05.000000")))
-	layout := "1"
+	layout := scripts.LayoutRQ1
 	if rq2 {
-		layout = "2"
+		layout = scripts.LayoutRQ2
 	}
-	return scripts.CleanStarted.Run(ctx, c.rdb, []string{keys.Started(q), keys.Failed(q)},
-		wire.Epoch(now), exc, int64(DefaultFailureTTL/time.Second), wire.FormatTime(now), q, layout).StringSlice()
+	reply, err := scripts.RunCleanStarted(ctx, c.rdb, scripts.CleanStartedArgs{
+		StartedRegistry:   keys.Started(q),
+		FailedRegistry:    keys.Failed(q),
+		NowEpoch:          wire.Epoch(now),
+		ExcInfo:           exc,
+		DefaultFailureTTL: int64(DefaultFailureTTL / time.Second),
+		NowTimestamp:      wire.FormatTime(now),
+		QueueName:         q,
+		Layout:            layout,
+	})
+	return reply.Moved, err
 }
 
 // cleanRegistries is the maintenance RQ's workers do for each queue: clean

@@ -42,20 +42,20 @@ func (r *JobRegistry) Requeue(ctx context.Context, ids ...string) ([]string, err
 	var missing []string
 	for start := 0; start < len(ids); start += requeueBatch {
 		batch := ids[start:min(start+requeueBatch, len(ids))]
-		argv := make([]any, 0, 4+len(batch))
-		argv = append(argv, wire.FormatTime(r.c.now()), emptyExcInfo, r.Queue, int64(DefaultTimeout/time.Second))
-		for _, id := range batch {
-			argv = append(argv, id)
-		}
-		codes, err := scripts.Requeue.Run(ctx, r.c.rdb, []string{r.Key(), keys.Queues}, argv...).Int64Slice()
+		reply, err := scripts.RunRequeue(ctx, r.c.rdb, scripts.RequeueArgs{
+			FailedRegistry: r.Key(),
+			AllQueues:      keys.Queues,
+			NowTimestamp:   wire.FormatTime(r.c.now()),
+			EmptyExcInfo:   emptyExcInfo,
+			Queue:          r.Queue,
+			DefaultTimeout: int64(DefaultTimeout / time.Second),
+			JobIDs:         batch,
+		})
 		if err != nil {
 			return requeued, fmt.Errorf("rqlite: requeue failed jobs of %s: %w", r.Queue, err)
 		}
-		if len(codes) != len(batch) {
-			return requeued, fmt.Errorf("rqlite: requeue failed jobs of %s: the script answered %d codes for %d jobs", r.Queue, len(codes), len(batch))
-		}
-		for i, code := range codes {
-			if code == 1 {
+		for i, outcome := range reply.Outcomes {
+			if outcome == scripts.Requeued {
 				requeued = append(requeued, batch[i])
 			} else {
 				missing = append(missing, batch[i])

@@ -18,6 +18,10 @@ import (
 // DefaultSchedulerInterval is how often a scheduler looks for due jobs.
 const DefaultSchedulerInterval = time.Second
 
+// scheduledBatch is how many due jobs of a queue one script call moves, so
+// that a large backlog does not block Redis in one long script.
+const scheduledBatch = 1000
+
 // SchedulerOptions configure a Scheduler. The zero value of each field
 // means the default.
 type SchedulerOptions struct {
@@ -125,13 +129,18 @@ func (s *Scheduler) EnqueueDue(ctx context.Context) (int, error) {
 		}
 		for {
 			now := s.c.now()
-			n, err := scripts.EnqueueScheduled.Run(ctx, s.c.rdb, []string{keys.Scheduled(q), keys.Queue(q)},
-				wire.Epoch(now), wire.FormatTime(now), 1000).Int()
+			reply, err := scripts.RunEnqueueScheduled(ctx, s.c.rdb, scripts.EnqueueScheduledArgs{
+				ScheduledRegistry: keys.Scheduled(q),
+				Queue:             keys.Queue(q),
+				NowEpoch:          wire.Epoch(now),
+				NowTimestamp:      wire.FormatTime(now),
+				Limit:             scheduledBatch,
+			})
 			if err != nil {
 				return total, fmt.Errorf("rqlite: enqueue scheduled jobs of %s: %w", q, err)
 			}
-			total += n
-			if n < 1000 {
+			total += reply.Queued
+			if reply.Queued < scheduledBatch {
 				break
 			}
 		}
@@ -171,7 +180,8 @@ func (s *Scheduler) release(ctx context.Context) {
 	sort.Strings(names)
 	s.log.Infof("Scheduler stopping, releasing locks for %s...", strings.Join(names, ","))
 	for _, q := range names {
-		scripts.ReleaseLock.Run(ctx, s.c.rdb, []string{keys.SchedulerLock(q)}, s.value)
+		// A lock not released expires with its TTL.
+		_, _ = scripts.RunReleaseLock(ctx, s.c.rdb, scripts.ReleaseLockArgs{Lock: keys.SchedulerLock(q), Value: s.value})
 		delete(s.held, q)
 	}
 }

@@ -2,7 +2,8 @@
 // layout of Python RQ 1.13, so that both can share one Redis.
 //
 // Each function documents the Redis type of its key. Nothing else in rqlite
-// builds a key name.
+// builds a key name: the Lua scripts build theirs with the table KEY that
+// package scripts generates from these functions.
 package keys
 
 const (
@@ -36,6 +37,14 @@ func Dependents(id string) string { return JobPrefix + id + ":dependents" }
 // Dependencies is the SET of IDs that job id waits for. The double colon is
 // RQ's own (it formats "rq:job:" + ":" + id) and is kept on purpose.
 func Dependencies(id string) string { return JobPrefix + ":" + id + ":dependencies" }
+
+// Execution is the HASH of one run of a job in RQ 2.x's layout; member is
+// the job's started-registry member, ID:EXECUTION.
+func Execution(member string) string { return "rq:execution:" + member }
+
+// Executions is the ZSET of the execution IDs of job id in RQ 2.x's layout,
+// scored by the time each expires.
+func Executions(id string) string { return "rq:executions:" + id }
 
 // Results is the STREAM of results of job id.
 func Results(id string) string { return "rq:results:" + id }

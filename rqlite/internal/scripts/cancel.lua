@@ -23,9 +23,9 @@ redis.call('HSET', KEYS[1], 'status', 'canceled')
 if ARGV[4] == '1' then
   enqueue_dependents(id, ARGV[3], id)
 end
-redis.call('LREM', 'rq:queue:' .. origin, 0, id)
-for _, r in ipairs({'wip', 'finished', 'failed', 'deferred', 'scheduled'}) do
-  redis.call('ZREM', 'rq:' .. r .. ':' .. origin, id)
+redis.call('LREM', KEY.queue(origin), 0, id)
+for _, registry in ipairs({KEY.started, KEY.finished, KEY.failed, KEY.deferred, KEY.scheduled}) do
+  redis.call('ZREM', registry(origin), id)
 end
-redis.call('ZADD', 'rq:canceled:' .. origin, ARGV[2], id)
+redis.call('ZADD', KEY.canceled(origin), ARGV[2], id)
 return 1

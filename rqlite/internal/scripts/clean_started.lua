@@ -33,7 +33,7 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], 0, now)) do
   if ARGV[6] == '2' then
     id = string.match(member, composite) or member
   end
-  local job = 'rq:job:' .. id
+  local job = KEY.job(id)
   if redis.call('EXISTS', job) == 1 and not retry(id, ARGV[5], now, ARGV[4]) then
     local ttl = tonumber(redis.call('HGET', job, 'failure_ttl')) or tonumber(ARGV[3])
     redis.call('HSET', job, 'status', 'failed', 'exc_info', ARGV[2])

@@ -7,16 +7,16 @@
 -- many were queued. (This function is prepended to the scripts that use
 -- it.)
 local function enqueue_dependents(id, now_ts, skip)
-  local dependents = 'rq:job:' .. id .. ':dependents'
+  local dependents = KEY.dependents(id)
   local enqueued = 0
   local members = redis.call('SMEMBERS', dependents)
   for _, dep in ipairs(members) do
-    local dkey = 'rq:job:' .. dep
+    local dkey = KEY.job(dep)
     if redis.call('HGET', dkey, 'status') == 'deferred' then
       local allow = redis.call('HGET', dkey, 'allow_dependency_failures') == '1'
       local met = true
-      for _, parent in ipairs(redis.call('SMEMBERS', 'rq:job::' .. dep .. ':dependencies')) do
-        local s = redis.call('HGET', 'rq:job:' .. parent, 'status')
+      for _, parent in ipairs(redis.call('SMEMBERS', KEY.dependencies(dep))) do
+        local s = redis.call('HGET', KEY.job(parent), 'status')
         if parent ~= skip and not (s == 'finished' or (allow and (s == 'failed' or s == 'stopped'))) then
           met = false
           break
@@ -24,9 +24,9 @@ local function enqueue_dependents(id, now_ts, skip)
       end
       if met then
         local origin = redis.call('HGET', dkey, 'origin')
-        local queue = 'rq:queue:' .. origin
-        redis.call('ZREM', 'rq:deferred:' .. origin, dep)
-        redis.call('SADD', 'rq:queues', queue)
+        local queue = KEY.queue(origin)
+        redis.call('ZREM', KEY.deferred(origin), dep)
+        redis.call('SADD', KEY.queues, queue)
         redis.call('HSET', dkey, 'status', 'queued', 'enqueued_at', now_ts)
         local ttl = tonumber(redis.call('HGET', dkey, 'ttl'))
         if ttl and ttl > 0 then

@@ -23,4 +23,10 @@
 local w = {key = KEYS[1], suspended = KEYS[2], name = ARGV[1], now_ts = ARGV[2], now = tonumber(ARGV[3]),
   interval = tonumber(ARGV[4]), default_timeout = tonumber(ARGV[5]), sync = ARGV[7] == '1',
   exec_id = ARGV[8], now_float = ARGV[9]}
-return take(w, {unpack(KEYS, 3)}, ARGV[6], true)
+-- The queue keys are copied one by one: unpack would fail on thousands of
+-- queues (Lua's stack limit, LUAI_MAXCSTACK).
+local queue_keys = {}
+for i = 3, #KEYS do
+  queue_keys[#queue_keys + 1] = KEYS[i]
+end
+return take(w, queue_keys, ARGV[6], true)

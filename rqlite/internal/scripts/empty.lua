@@ -2,7 +2,6 @@
 -- job's hash and dependents set are deleted.
 --
 -- KEYS[1]  the queue list, rq:queue:NAME
--- ARGV[1]  the job key prefix, rq:job:
 --
 -- Returns the number of jobs removed.
 local removed = 0
@@ -11,7 +10,7 @@ while true do
   if not id then
     break
   end
-  redis.call('DEL', ARGV[1] .. id, ARGV[1] .. id .. ':dependents')
+  redis.call('DEL', KEY.job(id), KEY.dependents(id))
   removed = removed + 1
 end
 return removed

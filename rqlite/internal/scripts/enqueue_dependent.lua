@@ -13,11 +13,11 @@
 -- KEYS[7+n..]    the dependents sets of the n dependencies
 --
 -- ARGV[1]  the job ID
--- ARGV[2]  n, the number of dependencies
+-- ARGV[2]  n, the count of dependencies
 -- ARGV[3]  now, in epoch seconds (the deferred score)
 -- ARGV[4]  now, as an RQ timestamp (enqueued_at)
 -- ARGV[5]  '1' to push at the front of the queue, '0' at the back
--- ARGV[6]  '1' if failed dependencies count as done
+-- ARGV[6]  '1' to allow failures: failed dependencies count as done
 -- ARGV[7]  the job's ttl in seconds, or '' for none
 -- ARGV[8..7+n]  the IDs of the n dependencies
 -- ARGV[8+n..]   field, value pairs of the job hash, without status and enqueued_at
@@ -37,14 +37,18 @@ for i = 1, n do
   end
 end
 
-local fields = {}
-for i = 8 + n, #ARGV do
-  fields[#fields + 1] = ARGV[i]
+-- write_job writes the job hash: its status, then the pairs of ARGV, one
+-- per call, in order (an unpack of them all could pass Lua's stack limit).
+local function write_job(status)
+  redis.call('HSET', KEYS[1], 'status', status)
+  for i = 8 + n, #ARGV, 2 do
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
 end
 
 if met then
   redis.call('SADD', KEYS[3], KEYS[2])
-  redis.call('HSET', KEYS[1], 'status', 'queued', unpack(fields))
+  write_job('queued')
   redis.call('HSET', KEYS[1], 'enqueued_at', ARGV[4])
   if ARGV[7] ~= '' then
     redis.call('EXPIRE', KEYS[1], ARGV[7])
@@ -59,7 +63,7 @@ if met then
   return {1}
 end
 
-redis.call('HSET', KEYS[1], 'status', 'deferred', unpack(fields))
+write_job('deferred')
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 for i = 1, n do
   redis.call('SADD', KEYS[6 + n + i], ARGV[1])

@@ -8,13 +8,13 @@
 --
 -- ARGV[1]  now, in epoch seconds
 -- ARGV[2]  now, as an RQ timestamp
--- ARGV[3]  the most jobs to move in one call
+-- ARGV[3]  the limit: the most jobs to move in one call
 --
 -- Returns the number of jobs queued.
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], 0, ARGV[1], 'LIMIT', 0, ARGV[3])
 local queued = 0
 for _, id in ipairs(ids) do
-  local job = 'rq:job:' .. id
+  local job = KEY.job(id)
   if redis.call('EXISTS', job) == 1 then
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[2])
     local ttl = tonumber(redis.call('HGET', job, 'ttl'))
@@ -31,6 +31,6 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
 end
 if queued > 0 then
-  redis.call('SADD', 'rq:queues', KEYS[2])
+  redis.call('SADD', KEY.queues, KEYS[2])
 end
 return queued

@@ -17,7 +17,8 @@
 -- ARGV[2]   the new status: finished, failed or stopped
 -- ARGV[3]   now, as an RQ timestamp
 -- ARGV[4]   now, in epoch seconds
--- ARGV[5]   how long to keep the job, in seconds: -1 for ever, 0 to delete it
+-- ARGV[5]   the job's TTL, how long to keep it in seconds: -1 for ever, 0 to
+--           delete it
 -- ARGV[6]   '1' to give the results stream the same TTL, '0' to leave it
 -- ARGV[7]   the stream entry's type: 1 successful, 2 failed
 -- ARGV[8]   the stream field, return_value or exc_string
@@ -83,7 +84,12 @@ local function done(enqueued, retried, counted)
   local next_job = false
   if take_next then
     worker.prefix, worker.counts = out, counts
-    next_job = take(worker, {unpack(KEYS, 9)}, '', not counted)
+    -- Copied one by one: unpack would fail on thousands of queues.
+    local queue_keys = {}
+    for i = 9, #KEYS do
+      queue_keys[#queue_keys + 1] = KEYS[i]
+    end
+    next_job = take(worker, queue_keys, '', not counted)
   end
   if type(next_job) == 'table' then
     -- take has made the worker busy with the next job, and its reply
@@ -109,8 +115,8 @@ if redis.call('ZREM', KEYS[2], ARGV[15]) == 0 then
   return done(0, 0, false)
 end
 if ARGV[16] ~= '' then
-  redis.call('DEL', 'rq:execution:' .. ARGV[15])
-  redis.call('ZREM', 'rq:executions:' .. id, ARGV[16])
+  redis.call('DEL', KEY.execution(ARGV[15]))
+  redis.call('ZREM', KEY.executions(id), ARGV[16])
 end
 local exists = redis.call('EXISTS', KEYS[1]) == 1
 if status == 'failed' and exists and retry(id, ARGV[13], now, now_ts) then

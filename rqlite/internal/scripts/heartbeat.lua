@@ -22,10 +22,11 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
 end
 redis.call('ZADD', KEYS[3], 'XX', ARGV[3], ARGV[6])
 if ARGV[7] ~= '' then
-  local execution = 'rq:execution:' .. ARGV[6]
+  local execution = KEY.execution(ARGV[6])
   redis.call('HSET', execution, 'last_heartbeat', ARGV[8])
   redis.call('EXPIRE', execution, ARGV[4])
-  redis.call('ZADD', 'rq:executions:' .. ARGV[1], tonumber(ARGV[3]) + 60, ARGV[7])
-  redis.call('EXPIRE', 'rq:executions:' .. ARGV[1], tonumber(ARGV[4]) + 60)
+  local executions = KEY.executions(ARGV[1])
+  redis.call('ZADD', executions, tonumber(ARGV[3]) + 60, ARGV[7])
+  redis.call('EXPIRE', executions, tonumber(ARGV[4]) + 60)
 end
 return 1

@@ -23,9 +23,9 @@
 local codes = {}
 for i = 5, #ARGV do
   local id = ARGV[i]
-  local job = 'rq:job:' .. id
-  local dependents = job .. ':dependents'
-  local dependencies = 'rq:job::' .. id .. ':dependencies'
+  local job = KEY.job(id)
+  local dependents = KEY.dependents(id)
+  local dependencies = KEY.dependencies(id)
   if not redis.call('ZSCORE', KEYS[1], id) then
     codes[#codes + 1] = 0
   elseif redis.call('EXISTS', job) == 0 then
@@ -37,7 +37,7 @@ for i = 5, #ARGV do
     if not origin or origin == '' then
       origin = ARGV[3]
     end
-    local queue = 'rq:queue:' .. origin
+    local queue = KEY.queue(origin)
     redis.call('HSET', job, 'status', 'queued', 'started_at', '', 'ended_at', '',
       'exc_info', ARGV[2], 'origin', origin, 'enqueued_at', ARGV[1])
     if not redis.call('HGET', job, 'timeout') then

@@ -5,7 +5,7 @@
 -- the job has no retries left. (This function is prepended to the scripts
 -- that use it.)
 local function retry(id, queue, now, now_ts)
-  local job = 'rq:job:' .. id
+  local job = KEY.job(id)
   local left = tonumber(redis.call('HGET', job, 'retries_left'))
   if not left or left <= 0 then
     return false
@@ -18,13 +18,13 @@ local function retry(id, queue, now, now_ts)
   local index = math.max(#intervals - left, 0) + 1
   local wait = tonumber(intervals[index]) or 0
   redis.call('HSET', job, 'retries_left', left - 1)
-  redis.call('SADD', 'rq:queues', 'rq:queue:' .. queue)
+  redis.call('SADD', KEY.queues, KEY.queue(queue))
   if wait > 0 then
     redis.call('HSET', job, 'status', 'scheduled')
-    redis.call('ZADD', 'rq:scheduled:' .. queue, now + wait, id)
+    redis.call('ZADD', KEY.scheduled(queue), now + wait, id)
   else
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_ts)
-    redis.call('RPUSH', 'rq:queue:' .. queue, id)
+    redis.call('RPUSH', KEY.queue(queue), id)
   end
   return true
 end

@@ -1,51 +1,101 @@
 // Package scripts holds the Lua scripts that make a multi-step change to
-// Redis atomic. Each script documents its KEYS and ARGV at its top.
+// Redis atomic, and runs each through one typed function beside it:
+// RunFinish in finish.go runs finish.lua, taking a FinishArgs and returning
+// a FinishReply.
+//
+// Each script documents its KEYS and ARGV at its top, and its arguments
+// struct declares the same layout in its struct tags (see layout.go): the
+// fields are sent in their order, and a test checks them against the
+// script's header and against the indices its code reads.
+//
+// The scripts build no key name themselves: each runs after a preamble,
+// generated from package keys, that defines the table KEY (KEY.job(id),
+// KEY.queue(name), KEY.queues...; see keynames.go).
 package scripts
 
 import (
-	_ "embed"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
 
-var (
-	//go:embed enqueue_dependent.lua
-	enqueueDependent string
-	//go:embed empty.lua
-	empty string
-	//go:embed take.lua
-	take string
-	//go:embed dequeue.lua
-	dequeue string
-	//go:embed finish.lua
-	finish string
-	//go:embed heartbeat.lua
-	heartbeat string
-	//go:embed clean_started.lua
-	cleanStarted string
-	//go:embed retry.lua
-	retry string
-	//go:embed requeue.lua
-	requeue string
-)
+//go:embed *.lua
+var sources embed.FS
 
-var (
-	// EnqueueDependent enqueues a job that has dependencies, or defers it
-	// while any dependency has not finished.
-	EnqueueDependent = redis.NewScript(enqueueDependent)
-	// Empty removes every job of a queue.
-	Empty = redis.NewScript(empty)
-	// Dequeue takes the first waiting job of a worker's queues and marks it
-	// started.
-	Dequeue = redis.NewScript(take + dequeue)
-	// Finish records the outcome of a job run and enqueues its dependents,
-	// and can take the worker's next job in the same call.
-	Finish = redis.NewScript(retry + dependents + take + finish)
-	// Heartbeat keeps a running job and its worker alive.
-	Heartbeat = redis.NewScript(heartbeat)
-	// CleanStarted moves abandoned jobs from the started to the failed
-	// registry.
-	CleanStarted = redis.NewScript(retry + cleanStarted)
-	// Requeue puts failed jobs back in their queues.
-	Requeue = redis.NewScript(requeue)
-)
+// ErrArgs is wrapped by the errors of a call whose arguments do not fit its
+// script's layout.
+var ErrArgs = errors.New("scripts: arguments do not fit the script")
+
+// ErrReply is wrapped by the errors of a call whose script answered
+// something its wrapper cannot read.
+var ErrReply = errors.New("scripts: unexpected reply")
+
+// script is one Lua script run with the arguments A.
+type script[A any] struct {
+	desc
+	lua *redis.Script
+}
+
+// desc describes a script for the tests: its files and its layout.
+type desc struct {
+	file  string   // the script's own file, whose header documents its layout
+	files []string // the files of its text, in order: shared snippets first
+	args  reflect.Type
+	slots []slot
+}
+
+// all holds every script, in the order they are defined.
+var all []desc
+
+// checker is implemented by arguments that must agree among themselves (a
+// count and its lists, say) beyond what their layout says.
+type checker interface {
+	check() error
+}
+
+// newScript defines the script whose own file is the last of files, the
+// others being the snippets it uses. It panics on a layout that A's tags
+// do not describe well: a programming error, found by any test.
+func newScript[A any](files ...string) *script[A] {
+	t := reflect.TypeFor[A]()
+	slots, err := parseSlots(t)
+	if err != nil {
+		panic(fmt.Sprintf("scripts: %s: %v", t, err))
+	}
+	text := []string{preamble}
+	for _, f := range files {
+		b, err := sources.ReadFile(f)
+		if err != nil {
+			panic(fmt.Sprintf("scripts: %v", err))
+		}
+		text = append(text, string(b))
+	}
+	d := desc{file: files[len(files)-1], files: files, args: t, slots: slots}
+	all = append(all, d)
+	return &script[A]{desc: d, lua: redis.NewScript(strings.Join(text, "\n"))}
+}
+
+// run runs the script with a, as its layout sends it. Errors from Redis,
+// redis.Nil included, are returned as they are.
+func (s *script[A]) run(ctx context.Context, rdb redis.Scripter, a A) (any, error) {
+	if c, ok := any(a).(checker); ok {
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrArgs, s.file, err)
+		}
+	}
+	keys, argv, err := marshal(s.slots, reflect.ValueOf(a))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrArgs, s.file, err)
+	}
+	return s.lua.Run(ctx, rdb, keys, argv...).Result()
+}
+
+// replyError reports a reply of the script that its wrapper cannot read.
+func (s *script[A]) replyError(reply any) error {
+	return fmt.Errorf("%w from %s: %v", ErrReply, s.file, reply)
+}

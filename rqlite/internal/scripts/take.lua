@@ -38,13 +38,13 @@
 local started_fields = {last_heartbeat = true, status = true, started_at = true, worker_name = true}
 
 local function start(w, queue_key, id)
-  local job = 'rq:job:' .. id
+  local job = KEY.job(id)
   -- A job whose key is gone, or is not a job hash, is dropped.
   local ok, hash = pcall(redis.call, 'HGETALL', job)
   if not ok or #hash == 0 then
     return nil
   end
-  local queue = string.sub(queue_key, 10)
+  local queue = KEY.queue_name(queue_key)
   local values = {last_heartbeat = w.now_ts, status = 'started', started_at = w.now_ts, worker_name = w.name}
   local timeout
   local out = w.prefix or {}
@@ -79,13 +79,14 @@ local function start(w, queue_key, id)
   local member = id
   if w.exec_id ~= '' then
     member = id .. ':' .. w.exec_id
-    local execution = 'rq:execution:' .. member
+    local execution = KEY.execution(member)
     redis.call('HSET', execution, 'id', w.exec_id, 'created_at', w.now_float, 'last_heartbeat', w.now_float)
     redis.call('EXPIRE', execution, ttl)
-    redis.call('ZADD', 'rq:executions:' .. id, w.now + ttl + 60, w.exec_id)
-    redis.call('EXPIRE', 'rq:executions:' .. id, ttl + 60)
+    local executions = KEY.executions(id)
+    redis.call('ZADD', executions, w.now + ttl + 60, w.exec_id)
+    redis.call('EXPIRE', executions, ttl + 60)
   end
-  redis.call('ZADD', 'rq:wip:' .. queue, w.now + ttl, member)
+  redis.call('ZADD', KEY.started(queue), w.now + ttl, member)
   redis.call('HSET', job, 'last_heartbeat', w.now_ts, 'status', 'started',
     'started_at', w.now_ts, 'worker_name', w.name)
   redis.call('PERSIST', job)
@@ -99,7 +100,7 @@ local function current(w)
   if not id or id == w.finishing then
     return nil
   end
-  local job = 'rq:job:' .. id
+  local job = KEY.job(id)
   if redis.call('HGET', job, 'status') ~= 'started' or redis.call('HGET', job, 'worker_name') ~= w.name then
     return nil
   end

@@ -1,0 +1,46 @@
+package scripts
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The layouts of the started registry, for CleanStartedArgs.Layout.
+const (
+	LayoutRQ1 = "1" // RQ 1.13's: members are job IDs
+	LayoutRQ2 = "2" // RQ 2.x's: members are ID:EXECUTION
+)
+
+// CleanStartedArgs are the arguments of clean_started.lua.
+type CleanStartedArgs struct {
+	StartedRegistry   string `lua:"KEYS[1]"` // keys.Started(q)
+	FailedRegistry    string `lua:"KEYS[2]"` // keys.Failed(q)
+	NowEpoch          int64  `lua:"ARGV[1]"`
+	ExcInfo           []byte `lua:"ARGV[2]"` // zlib'd
+	DefaultFailureTTL int64  `lua:"ARGV[3]"` // seconds
+	NowTimestamp      string `lua:"ARGV[4]"` // wire.FormatTime
+	QueueName         string `lua:"ARGV[5]"`
+	Layout            string `lua:"ARGV[6]"` // LayoutRQ1 or LayoutRQ2
+}
+
+// CleanStartedReply is what clean_started.lua answers.
+type CleanStartedReply struct {
+	Moved []string // the IDs of the jobs moved to the failed registry (not those retried)
+}
+
+var cleanStartedScript = newScript[CleanStartedArgs]("retry.lua", "clean_started.lua")
+
+// RunCleanStarted moves abandoned jobs from the started to the failed
+// registry.
+func RunCleanStarted(ctx context.Context, rdb redis.Scripter, a CleanStartedArgs) (CleanStartedReply, error) {
+	res, err := cleanStartedScript.run(ctx, rdb, a)
+	if err != nil {
+		return CleanStartedReply{}, err
+	}
+	ids, ok := stringList(res)
+	if !ok {
+		return CleanStartedReply{}, cleanStartedScript.replyError(res)
+	}
+	return CleanStartedReply{Moved: ids}, nil
+}

@@ -1,0 +1,52 @@
+package scripts
+
+// TakenJob is a job that a script took from its queue for a worker and
+// marked started (take.lua).
+type TakenJob struct {
+	Queue string            // the name of the queue it came from
+	ID    string            // the job's ID
+	Hash  map[string]string // the job's hash, as it is once started
+}
+
+// DequeueReply is what the scripts that take a job answer: a job, workers
+// suspended, or neither when every queue is empty.
+type DequeueReply struct {
+	Suspended bool      // workers are suspended; no job was taken
+	Job       *TakenJob // the job taken, or nil
+}
+
+// readTake reads what take returns when it is not false: 'suspended', or
+// the queue, ID and hash of the job taken.
+func readTake(res any) (DequeueReply, bool) {
+	if s, ok := res.(string); ok {
+		return DequeueReply{Suspended: true}, s == "suspended"
+	}
+	items, ok := res.([]any)
+	if !ok || len(items) < 2 || len(items)%2 != 0 {
+		return DequeueReply{}, false
+	}
+	all, ok := stringList(items)
+	if !ok {
+		return DequeueReply{}, false
+	}
+	job := &TakenJob{Queue: all[0], ID: all[1], Hash: make(map[string]string, len(all)/2-1)}
+	for i := 2; i < len(all); i += 2 {
+		job.Hash[all[i]] = all[i+1]
+	}
+	return DequeueReply{Job: job}, true
+}
+
+// stringList reads a reply that is a list of strings.
+func stringList(res any) ([]string, bool) {
+	items, ok := res.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, len(items))
+	for i, item := range items {
+		if out[i], ok = item.(string); !ok {
+			return nil, false
+		}
+	}
+	return out, true
+}

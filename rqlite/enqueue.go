@@ -480,32 +480,24 @@ func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared
 
 func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {
 	id, deps := j.job.ID, j.job.DependencyIDs
-	ks := []string{keys.Job(id), keys.Queue(q.Name), keys.Queues, keys.Deferred(q.Name), keys.Dependencies(id), keys.Dependents(id)}
-	for _, d := range deps {
-		ks = append(ks, keys.Job(d))
-	}
-	for _, d := range deps {
-		ks = append(ks, keys.Dependents(d))
-	}
 	now := q.c.now()
-	argv := []any{id, len(deps), wire.Epoch(now), wire.FormatTime(now), flag(j.atFront), flag(j.job.AllowDepFailure), ""}
-	if j.ttl > 0 {
-		argv[6] = j.ttl
-	}
+	args := scripts.EnqueueDependentArgs{Job: keys.Job(id), Queue: keys.Queue(q.Name), AllQueues: keys.Queues,
+		DeferredRegistry: keys.Deferred(q.Name), Dependencies: keys.Dependencies(id), Dependents: keys.Dependents(id),
+		JobID: id, DependencyCount: len(deps), NowEpoch: wire.Epoch(now), NowTimestamp: wire.FormatTime(now),
+		AtFront: j.atFront, AllowFailures: j.job.AllowDepFailure, TTL: max(j.ttl, 0), DependencyIDs: deps, Fields: j.fields}
 	for _, d := range deps {
-		argv = append(argv, d)
+		args.DependencyHashes = append(args.DependencyHashes, keys.Job(d))
+		args.DependencyDependents = append(args.DependencyDependents, keys.Dependents(d))
 	}
-	argv = append(argv, j.fields...)
-	res, err := scripts.EnqueueDependent.Run(ctx, q.c.rdb, ks, argv...).Int64Slice()
-	if err != nil {
+	reply, err := scripts.RunEnqueueDependent(ctx, q.c.rdb, args)
+	switch {
+	case err != nil:
 		return fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
-	}
-	switch res[0] {
-	case 0:
+	case reply.MissingDependency != "":
+		return fmt.Errorf("%w: dependency %s of %s", ErrNoSuchJob, reply.MissingDependency, j.job.Description)
+	case reply.Deferred:
 		j.job.Status = StatusDeferred
 		j.job.EnqueuedAt = time.Time{}
-	case -1:
-		return fmt.Errorf("%w: dependency %s of %s", ErrNoSuchJob, deps[res[1]-1], j.job.Description)
 	}
 	return nil
 }
@@ -539,11 +531,4 @@ func durationField(option string, d time.Duration, discardOK bool) (string, erro
 		}
 	}
 	return strconv.FormatInt(rqSeconds(d), 10), nil
-}
-
-func flag(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
 }

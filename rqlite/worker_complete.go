@@ -136,44 +136,45 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, rec record, takeUntil 
 	// started registry, and the next cleanup fails it (or retries it).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
-	registry := keys.Finished(d.queue)
-	if rec.status != StatusFinished {
-		registry = keys.Failed(d.queue)
-	}
-	ks := []string{keys.Job(d.id), keys.Started(d.queue), w.Key(), keys.Results(d.id), registry,
-		keys.Dependents(d.id), keys.Dependencies(d.id)}
+	args := w.finishArgs(d, rec, now)
 	if takeNext {
-		ks = append(ks, keys.Suspended)
-		ks = append(ks, w.fetch.qkeys...)
+		args.TakeNext, args.Suspended, args.Queues = true, keys.Suspended, w.fetch.qkeys
 	}
-	_, hasDeps := d.hash["dependency_ids"]
-	if !hasDeps {
-		_, hasDeps = d.hash["dependency_id"]
-	}
-	argv := []any{d.id, string(rec.status), wire.FormatTime(now), wire.Epoch(now), rec.ttl, flag(rec.streamTTL),
-		int(rec.rtype), rec.field, rec.value, rec.counter, strconv.FormatFloat(rec.elapsed.Seconds(), 'f', 6, 64),
-		int64((w.opts.WorkerTTL + 60*time.Second) / time.Second), d.queue, flag(w.sync),
-		d.member(), d.execID, d.execStart, epochFloat(now), w.name,
-		flag(takeNext), int64(w.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), flag(hasDeps)}
-	var res []any
+	var reply scripts.FinishReply
 	err := persist(ctx, w.log, func() (err error) {
-		res, err = scripts.Finish.Run(ctx, w.c.rdb, ks, argv...).Slice()
+		reply, err = scripts.RunFinish(ctx, w.c.rdb, args)
 		return err
 	})
 	if err != nil {
 		w.log.Errorf("Could not record the outcome of job %s: %v", d.id, err)
 		return false
 	}
-	if len(res) < 2 {
-		w.log.Errorf("Unexpected reply from the finish script for job %s: %v", d.id, res)
-		return false
+	if reply.Next.Job != nil {
+		w.fetch.next = taken(reply.Next.Job, "", args.NowMicroseconds)
 	}
-	if len(res) > 3 {
-		next, err := taken(res[2:], "", epochFloat(now))
-		if err != nil {
-			w.log.Errorf("%v", err)
-		}
-		w.fetch.next = next
+	return reply.Retried
+}
+
+// finishArgs are the finish script's arguments for job d's outcome rec,
+// without the next job's.
+func (w *Worker) finishArgs(d *dequeued, rec record, now time.Time) scripts.FinishArgs {
+	registry := keys.Finished(d.queue)
+	if rec.status != StatusFinished {
+		registry = keys.Failed(d.queue)
 	}
-	return res[1] == int64(1)
+	_, hasDeps := d.hash["dependency_ids"]
+	if !hasDeps {
+		_, hasDeps = d.hash["dependency_id"]
+	}
+	return scripts.FinishArgs{
+		Job: keys.Job(d.id), StartedRegistry: keys.Started(d.queue), Worker: w.Key(), Results: keys.Results(d.id),
+		Registry: registry, Dependents: keys.Dependents(d.id), Dependencies: keys.Dependencies(d.id),
+		JobID: d.id, Status: string(rec.status), NowTimestamp: wire.FormatTime(now), NowEpoch: wire.Epoch(now),
+		TTL: rec.ttl, ResultsTTL: rec.streamTTL, StreamEntryType: int(rec.rtype), StreamField: rec.field,
+		FieldValue: rec.value, WorkerCounter: rec.counter, JobSeconds: strconv.FormatFloat(rec.elapsed.Seconds(), 'f', 6, 64),
+		WorkerTTL: int64((w.opts.WorkerTTL + 60*time.Second) / time.Second), QueueName: d.queue, Sync: w.sync,
+		StartedMember: d.member(), ExecutionID: d.execID, ExecutionStarted: d.execStart, NowMicroseconds: epochFloat(now),
+		WorkerName: w.name, JobMonitoringInterval: int64(w.opts.JobMonitoringInterval / time.Second),
+		DefaultTimeout: int64(DefaultTimeout / time.Second), HasDependencies: hasDeps,
+	}
 }

@@ -3,7 +3,6 @@ package rqlite
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -119,22 +118,20 @@ func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
 // by BLPOP, to be started first.
 func (f *fetcher) take(ctx context.Context, queueKey, id string) (*dequeued, error) {
 	now := f.c.now()
-	ks := []string{f.key, keys.Suspended}
+	args := scripts.DequeueArgs{Worker: f.key, Suspended: keys.Suspended, Queues: f.qkeys,
+		WorkerName: f.name, NowTimestamp: wire.FormatTime(now), NowEpoch: wire.Epoch(now),
+		JobMonitoringInterval: int64(f.opts.JobMonitoringInterval / time.Second),
+		DefaultTimeout:        int64(DefaultTimeout / time.Second), PoppedID: id, Sync: f.sync,
+		NowMicroseconds: epochFloat(now)}
 	if queueKey != "" {
-		ks = append(ks, queueKey)
-	} else {
-		ks = append(ks, f.qkeys...)
+		args.Queues = []string{queueKey}
 	}
-	execID := ""
 	if f.opts.RQ2 {
-		execID = strings.ReplaceAll(uuid.NewString(), "-", "")
+		args.ExecutionID = strings.ReplaceAll(uuid.NewString(), "-", "")
 	}
-	argv := []any{f.name, wire.FormatTime(now), wire.Epoch(now),
-		int64(f.opts.JobMonitoringInterval / time.Second), int64(DefaultTimeout / time.Second), id, flag(f.sync),
-		execID, epochFloat(now)}
-	var res any
+	var reply scripts.DequeueReply
 	run := func() (err error) {
-		res, err = scripts.Dequeue.Run(ctx, f.c.rdb, ks, argv...).Result()
+		reply, err = scripts.RunDequeue(ctx, f.c.rdb, args)
 		return err
 	}
 	var err error
@@ -146,35 +143,21 @@ func (f *fetcher) take(ctx context.Context, queueKey, id string) (*dequeued, err
 		err = run()
 	}
 	switch {
-	case errors.Is(err, redis.Nil) && queueKey != "":
-		return f.take(ctx, "", "") // the popped job was gone: try the others
-	case errors.Is(err, redis.Nil):
-		return nil, nil
 	case err != nil:
 		return nil, err
-	}
-	if s, ok := res.(string); ok && s == "suspended" {
+	case reply.Suspended:
 		return nil, errSuspended
+	case reply.Job == nil && queueKey != "":
+		return f.take(ctx, "", "") // the popped job was gone: try the others
+	case reply.Job == nil:
+		return nil, nil
 	}
-	items, _ := res.([]any)
-	return taken(items, execID, epochFloat(now))
+	return taken(reply.Job, args.ExecutionID, args.NowMicroseconds), nil
 }
 
-// taken reads the reply of the scripts that take a job: its queue, its ID
-// and its hash, as field, value...
-func taken(items []any, execID, execStart string) (*dequeued, error) {
-	if len(items) < 2 || len(items)%2 != 0 {
-		return nil, fmt.Errorf("unexpected reply from the script that takes a job: %v", items)
-	}
-	queue, _ := items[0].(string)
-	id, _ := items[1].(string)
-	job := &dequeued{queue: queue, id: id, hash: make(map[string]string, len(items)/2-1), execID: execID, execStart: execStart}
-	for i := 2; i+1 < len(items); i += 2 {
-		f, _ := items[i].(string)
-		v, _ := items[i+1].(string)
-		job.hash[f] = v
-	}
-	return job, nil
+// taken is a job that a script took and marked started.
+func taken(j *scripts.TakenJob, execID, execStart string) *dequeued {
+	return &dequeued{queue: j.Queue, id: j.ID, hash: j.Hash, execID: execID, execStart: execStart}
 }
 
 // idleBeatEvery is how often a worker waiting for jobs tells Redis it is

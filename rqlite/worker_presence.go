@@ -95,10 +95,11 @@ func (w *Worker) markShutdownRequested(ctx context.Context) {
 // worker alive, as RQ's job.heartbeat and maintain_heartbeats.
 func (w *Worker) heartbeat(ctx context.Context, d *dequeued, ttl, elapsed time.Duration) {
 	now := w.c.now()
-	err := scripts.Heartbeat.Run(ctx, w.c.rdb,
-		[]string{w.Key(), keys.Job(d.id), keys.Started(d.queue)},
-		d.id, wire.FormatTime(now), wire.Epoch(now)+int64(ttl/time.Second), int64(ttl/time.Second),
-		strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64), d.member(), d.execID, epochFloat(now)).Err()
+	err := scripts.RunHeartbeat(ctx, w.c.rdb, scripts.HeartbeatArgs{
+		Worker: w.Key(), Job: keys.Job(d.id), StartedRegistry: keys.Started(d.queue),
+		JobID: d.id, NowTimestamp: wire.FormatTime(now), StartedScore: wire.Epoch(now) + int64(ttl/time.Second),
+		TTL: int64(ttl / time.Second), JobSeconds: strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
+		StartedMember: d.member(), ExecutionID: d.execID, NowMicroseconds: epochFloat(now)})
 	if err != nil {
 		w.log.Errorf("Heartbeat of job %s: %v", d.id, err)
 	}

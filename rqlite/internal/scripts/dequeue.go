@@ -25,10 +25,6 @@ type DequeueArgs struct {
 
 var dequeueScript = newScript[DequeueArgs]("take.lua", "dequeue.lua")
 
-// Dequeue is dequeue.lua for the callers that send its KEYS and ARGV
-// themselves; it goes once they all call RunDequeue.
-var Dequeue = dequeueScript.lua
-
 // RunDequeue takes the first job waiting in a worker's queues and marks it
 // started. The reply has no job when every queue is empty (or the popped
 // job was gone).

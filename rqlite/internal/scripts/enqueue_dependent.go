@@ -53,10 +53,6 @@ type EnqueueDependentReply struct {
 
 var enqueueDependentScript = newScript[EnqueueDependentArgs]("enqueue_dependent.lua")
 
-// EnqueueDependent is enqueue_dependent.lua for the callers that send its
-// KEYS and ARGV themselves; it goes once they all call RunEnqueueDependent.
-var EnqueueDependent = enqueueDependentScript.lua
-
 // RunEnqueueDependent enqueues a job that has dependencies, or defers it
 // while any of them has not finished.
 func RunEnqueueDependent(ctx context.Context, rdb redis.Scripter, a EnqueueDependentArgs) (EnqueueDependentReply, error) {

@@ -63,10 +63,6 @@ type FinishReply struct {
 
 var finishScript = newScript[FinishArgs]("retry.lua", "dependents.lua", "take.lua", "finish.lua")
 
-// Finish is finish.lua for the callers that send its KEYS and ARGV
-// themselves; it goes once they all call RunFinish.
-var Finish = finishScript.lua
-
 // RunFinish records the outcome of a job run and enqueues its dependents,
 // and, with TakeNext, takes the worker's next job in the same call.
 func RunFinish(ctx context.Context, rdb redis.Scripter, a FinishArgs) (FinishReply, error) {

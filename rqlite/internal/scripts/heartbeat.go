@@ -23,10 +23,6 @@ type HeartbeatArgs struct {
 
 var heartbeatScript = newScript[HeartbeatArgs]("heartbeat.lua")
 
-// Heartbeat is heartbeat.lua for the callers that send its KEYS and ARGV
-// themselves; it goes once they all call RunHeartbeat.
-var Heartbeat = heartbeatScript.lua
-
 // RunHeartbeat keeps a running job and its worker alive.
 func RunHeartbeat(ctx context.Context, rdb redis.Scripter, a HeartbeatArgs) error {
 	_, err := heartbeatScript.run(ctx, rdb, a)

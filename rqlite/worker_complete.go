@@ -143,6 +143,11 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, rec record, takeUntil 
 	var reply scripts.FinishReply
 	err := persist(ctx, w.log, func() (err error) {
 		reply, err = scripts.RunFinish(ctx, w.c.rdb, args)
+		if err == nil && reply.Gone {
+			// Deleted while it ran: written again, as RQ's worker does.
+			args.Fields = savedFields(d.hash)
+			reply, err = scripts.RunFinish(ctx, w.c.rdb, args)
+		}
 		return err
 	})
 	if err != nil {
@@ -177,4 +182,16 @@ func (w *Worker) finishArgs(d *dequeued, rec record, now time.Time) scripts.Fini
 		WorkerName: w.name, JobMonitoringInterval: int64(w.opts.JobMonitoringInterval / time.Second),
 		DefaultTimeout: int64(DefaultTimeout / time.Second), HasDependencies: hasDeps,
 	}
+}
+
+// savedFields are the fields of a job hash as RQ's worker saves a job when
+// it records its outcome: all but its meta.
+func savedFields(h map[string]string) []string {
+	fields := make([]string, 0, 2*len(h))
+	for f, v := range h {
+		if f != "meta" {
+			fields = append(fields, f, v)
+		}
+	}
+	return fields
 }

@@ -27,5 +27,11 @@ redis.call('LREM', KEY.queue(origin), 0, id)
 for _, registry in ipairs({KEY.started, KEY.finished, KEY.failed, KEY.deferred, KEY.scheduled}) do
   redis.call('ZREM', registry(origin), id)
 end
+-- In RQ 2.x's layout, the job's started entries are ID:EXECUTION, one per
+-- execution, as RQ 2.x's cancel removes them (the executions themselves
+-- stay until their worker ends them).
+for _, execution in ipairs(redis.call('ZRANGE', KEY.executions(id), 0, -1)) do
+  redis.call('ZREM', KEY.started(origin), id .. ':' .. execution)
+end
 redis.call('ZADD', KEY.canceled(origin), ARGV[2], id)
 return 1

@@ -42,6 +42,9 @@ type FinishArgs struct {
 	JobMonitoringInterval int64  `lua:"ARGV[21]"` // seconds, for TakeNext
 	DefaultTimeout        int64  `lua:"ARGV[22]"` // seconds, for TakeNext
 	HasDependencies       bool   `lua:"ARGV[23]"`
+	// Fields of a job deleted while it ran (field, value...), to write it
+	// again; see Gone.
+	Fields []string `lua:"ARGV[24..]"`
 }
 
 func (a FinishArgs) check() error {
@@ -56,6 +59,9 @@ func (a FinishArgs) check() error {
 
 // FinishReply is what finish.lua answers.
 type FinishReply struct {
+	// Gone is set when the job was deleted while it ran and the call had
+	// no Fields to write it again with: it recorded nothing.
+	Gone     bool
 	Enqueued int64        // how many dependents were queued
 	Retried  bool         // the failed job will run again (it had retries left)
 	Next     DequeueReply // with TakeNext, the worker's next job, or suspended
@@ -87,6 +93,9 @@ func RunFinish(ctx context.Context, rdb redis.Scripter, a FinishArgs) (FinishRep
 	}
 	if !ok1 || !ok2 || !ok3 {
 		return FinishReply{}, finishScript.replyError(res)
+	}
+	if enqueued < 0 {
+		return FinishReply{Gone: true}, nil
 	}
 	reply.Enqueued, reply.Retried = enqueued, retried == 1
 	return reply, nil

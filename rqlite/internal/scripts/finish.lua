@@ -42,9 +42,21 @@
 -- ARGV[23]  '0' if the job has no dependencies, so no
 --           rq:job::ID:dependencies set
 --
+-- ARGV[24..] the job's fields, field, value..., as the worker took it
+--           (without its meta): with them, a job deleted while it ran is
+--           written again, as RQ's worker saves it; without them, the call
+--           records nothing for such a job and replies {-1, 0}
+--
 -- KEYS[8]   rq:suspended, with ARGV[20] = '1'
 -- KEYS[9..] the worker's queue lists, highest priority first, with
 --           ARGV[20] = '1'
+--
+-- A job canceled or deleted while it ran leaves the started registry, but
+-- RQ's worker records its outcome all the same: its status becomes
+-- finished or failed, a canceled job stays in the canceled registry too,
+-- and a deleted one is written again. The dependents of a canceled job are
+-- queued in RQ 1.13's layout and not in RQ 2.x's, as those versions do.
+-- A stopped job's dependents are queued as if it had finished, as RQ does.
 --
 -- In RQ 2.x's layout the result entry also has worker_name, execution_id,
 -- execution_started_at and execution_ended_at, and the execution's keys
@@ -107,13 +119,26 @@ local function done(enqueued, retried, counted)
   return out
 end
 
--- Run twice (a reply lost with a dropped connection, and the call tried
--- again), the second run finds the job out of the started registry and
--- records nothing: the outcome is recorded once. The next job, if one was
--- asked for, is then the one the first run started.
-if redis.call('ZREM', KEYS[2], ARGV[15]) == 0 then
+-- The job is still the worker's: in the started registry or, taken off it
+-- by a cancel or a delete while it ran, the worker's current job. Run twice
+-- (a reply lost with a dropped connection, and the call tried again), the
+-- second run finds it neither and records nothing: the outcome is recorded
+-- once. The next job, if one was asked for, is then the one the first run
+-- started.
+local in_started = redis.call('ZSCORE', KEYS[2], ARGV[15])
+if not in_started and (ARGV[14] == '1' or redis.call('HGET', KEYS[3], 'current_job') ~= id) then
   return done(0, 0, false)
 end
+local prior = redis.call('HGET', KEYS[1], 'status')
+if not prior then
+  if #ARGV < 24 then
+    return {-1, 0} -- deleted while it ran: call again with its fields
+  end
+  for i = 24, #ARGV - 1, 2 do
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+redis.call('ZREM', KEYS[2], ARGV[15])
 if ARGV[16] ~= '' then
   redis.call('DEL', KEY.execution(ARGV[15]))
   redis.call('ZREM', KEY.executions(id), ARGV[16])
@@ -147,7 +172,13 @@ if exists then
 end
 -- The dependents whose dependencies are now all done are queued; the set
 -- of those still waiting, if any, expires with the job.
-enqueued, waiting = enqueue_dependents(id, now_ts, '')
+if prior == 'canceled' and ARGV[16] ~= '' then
+  waiting = redis.call('EXISTS', KEYS[6]) == 1
+elseif status == 'stopped' then
+  enqueued, waiting = enqueue_dependents(id, now_ts, id)
+else
+  enqueued, waiting = enqueue_dependents(id, now_ts, '')
+end
 if exists then
   -- The job's keys that exist get its TTL: a job without dependencies has
   -- no dependencies set, and one whose dependents are all queued has no

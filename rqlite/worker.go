@@ -17,15 +17,15 @@ import (
 // A Worker takes jobs from its queues, in the order the queues were given,
 // and runs them one at a time, as an RQ worker. It registers itself in
 // Redis, so that rq info (rqlite's or Python's) lists it.
-//
-// A worker is made of parts, each in its file: the fetcher takes jobs
-// (worker_fetch.go), a runner runs their functions in process or in a work
-// horse (run.go, horse*.go), execution supervises a run (worker_execute.go),
-// completion runs callbacks and records outcomes in RQ's order
-// (worker_complete.go), presence keeps the worker's hash and the
-// heartbeats (worker_presence.go), and commands take RQ's pub/sub
-// commands (worker_commands.go). Work is the loop over them.
 type Worker struct {
+	// A worker is made of parts, each in its file: the fetcher takes jobs
+	// (worker_fetch.go), a runner runs their functions in process or in a
+	// work horse (run.go, horse*.go), execution supervises a run
+	// (worker_execute.go), completion runs callbacks and records outcomes
+	// in RQ's order (worker_complete.go), presence keeps the worker's hash
+	// and the heartbeats (worker_presence.go), and commands take RQ's
+	// pub/sub commands (worker_commands.go). Work is the loop over them.
+
 	name   string
 	queues []string
 	opts   WorkerOptions

@@ -114,8 +114,10 @@ func (w *Worker) maintainIfDue(ctx context.Context) {
 	}
 }
 
-// maintain cleans the registries of the worker's queues, unless another
-// worker did it recently, as RQ's clean_registries.
+// maintain cleans the registries of the worker's queues, as RQ's
+// clean_registries, under each queue's maintenance lock. RQ 1.13 leaves
+// the lock to expire, so that no worker cleans a queue again for 899 s;
+// RQ 2.x releases it when done, and so does a worker in its layout.
 func (w *Worker) maintain(ctx context.Context) {
 	for _, q := range w.queues {
 		ok, err := w.c.rdb.SetNX(ctx, keys.CleaningLock(q), 1, 899*time.Second).Result()
@@ -125,6 +127,9 @@ func (w *Worker) maintain(ctx context.Context) {
 		w.log.Infof("Cleaning registries for queue: %s", q)
 		if err := cleanRegistries(ctx, w.c, q, w.opts.RQ2); err != nil {
 			w.log.Errorf("Cleaning registries for queue %s: %v", q, err)
+		}
+		if w.opts.RQ2 {
+			w.c.rdb.Del(ctx, keys.CleaningLock(q))
 		}
 	}
 }

@@ -92,6 +92,9 @@ func sameValue(a, b any) bool {
 		x, ok1 := number(a)
 		y, ok2 := number(b)
 		return ok1 && ok2 && (x == y || math.IsNaN(x) && math.IsNaN(y))
+	case *big.Int:
+		y, ok := b.(*big.Int)
+		return ok && a.Cmp(y) == 0
 	}
 	return reflect.DeepEqual(a, b)
 }

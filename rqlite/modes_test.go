@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -129,6 +130,7 @@ func TestModesValuesBitExact(t *testing.T) {
 	}{
 		{[]any{"modes.add", int64(1 << 62), int64(1)}, "4611686018427387905"},
 		{[]any{"modes.echo", int64(9007199254740993)}, "9007199254740993"},
+		{[]any{"modes.echo", new(big.Int).Lsh(big.NewInt(1), 70)}, "1180591620717411303424"},
 		{[]any{"modes.echo", 3.0}, "3.0"},
 		{[]any{"modes.echo", negZero}, "-0.0"},
 		{[]any{"modes.echo", math.NaN()}, "NaN"},

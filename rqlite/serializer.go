@@ -24,8 +24,8 @@ type Serializer interface {
 	// Marshal encodes v.
 	Marshal(v any) ([]byte, error)
 	// Unmarshal decodes data into generic values: nil, bool, string,
-	// int64 or float64, []any and map[string]any; and, from a pickle,
-	// []byte for Python's bytes and *big.Int for an int beyond int64. A
+	// int64 or float64, []any and map[string]any, *big.Int for an int
+	// beyond int64; and, from a pickle, []byte for Python's bytes. A
 	// value that Go cannot represent exactly is an *UnsupportedValueError.
 	Unmarshal(data []byte) (any, error)
 }
@@ -342,8 +342,8 @@ func (d *jsonDecoder) literal(lit string) error {
 }
 
 // number reads a JSON number: an int64 if it is written as a whole number
-// that fits, else a float64 (an infinity beyond float64's range, as Python
-// reads 1e400).
+// that fits, a *big.Int for a whole number beyond, else a float64 (an
+// infinity beyond float64's range, as Python reads 1e400).
 func (d *jsonDecoder) number() (any, error) {
 	start := d.pos
 	isInt := true
@@ -391,9 +391,23 @@ func (d *jsonDecoder) number() (any, error) {
 		if i, err := strconv.ParseInt(lit, 10, 64); err == nil {
 			return i, nil
 		}
+		return bigInt(lit)
 	}
 	f, _ := strconv.ParseFloat(lit, 64) // ±Inf when out of range
 	return f, nil
+}
+
+// maxIntDigits is the most digits of a decimal integer that Python reads
+// (sys.int_max_str_digits): a bound on the time a hostile number takes.
+const maxIntDigits = 4300
+
+// bigInt reads a whole number beyond int64, as Python reads it: exactly.
+func bigInt(lit string) (any, error) {
+	if n := len(strings.TrimPrefix(lit, "-")); n > maxIntDigits {
+		return nil, fmt.Errorf("an integer of %d digits exceeds the limit of %d digits, as in Python", n, maxIntDigits)
+	}
+	n, _ := new(big.Int).SetString(lit, 10)
+	return n, nil
 }
 
 // string reads a JSON string, which d.pos is on, as a value.
@@ -586,35 +600,6 @@ func (d *jsonDecoder) elements(close byte, after string, each func() error) erro
 			return d.syntaxError(after)
 		}
 	}
-}
-
-// plainNumbers replaces each json.Number in v (in lists and maps too), as
-// encoding/json decodes with UseNumber, by an int64 when it is a whole
-// number that fits, a *big.Int when it is a whole number beyond (as Pickle
-// decodes Python's int), or else by a float64.
-func plainNumbers(v any) any {
-	switch v := v.(type) {
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return i
-		}
-		if !strings.ContainsAny(string(v), ".eE") {
-			if n, ok := new(big.Int).SetString(string(v), 10); ok {
-				return n
-			}
-		}
-		f, _ := v.Float64()
-		return f
-	case []any:
-		for i := range v {
-			v[i] = plainNumbers(v[i])
-		}
-	case map[string]any:
-		for k := range v {
-			v[k] = plainNumbers(v[k])
-		}
-	}
-	return v
 }
 
 // pythonJSON rewrites compact JSON as Python's json.dumps would write it:

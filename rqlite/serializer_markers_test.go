@@ -47,10 +47,6 @@ func TestJSONMarkerStringsAreReadAsStrings(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(v, want) {
 		t.Errorf("Unmarshal = %#v, %v; want %#v", v, err, want)
 	}
-	// The work horse reads its arguments with encoding/json and plainNumbers.
-	if got := plainNumbers([]any{"\x00inf\x00", map[string]any{"k": "\x00nan\x00"}}); !reflect.DeepEqual(got, []any{"\x00inf\x00", map[string]any{"k": "\x00nan\x00"}}) {
-		t.Errorf("plainNumbers turned marker strings into %#v", got)
-	}
 }
 
 // TestJSONSpecialFloats: NaN, Infinity and -Infinity, bare, as Python
@@ -182,7 +178,11 @@ func FuzzJSON(f *testing.F) {
 			if dec.Decode(&want) != nil {
 				t.Fatalf("encoding/json cannot decode %q, which it says is valid", data)
 			}
-			if err != nil || !sameValue(v, jsonNumbers(want)) {
+			want, tooLong := jsonNumbers(want)
+			switch {
+			case tooLong && err == nil:
+				t.Fatalf("Unmarshal(%q) = %#v, want an error for an integer of more than %d digits, as Python's", data, v, maxIntDigits)
+			case !tooLong && (err != nil || !sameValue(v, want)):
 				t.Fatalf("Unmarshal(%q) = %#v, %v; encoding/json reads %#v", data, v, err, want)
 			}
 		} else if err == nil && !hasSpecialFloat(v) {
@@ -204,32 +204,49 @@ func FuzzJSON(f *testing.F) {
 
 // jsonNumbers replaces each json.Number in v as JSON.Unmarshal reads a
 // number: an int64 if it is written whole and fits, else a float64.
-func jsonNumbers(v any) any {
+func jsonNumbers(v any) (_ any, tooLong bool) {
 	switch v := v.(type) {
 	case json.Number:
 		if i, err := v.Int64(); err == nil {
-			return i
+			return i, false
+		}
+		if !strings.ContainsAny(string(v), ".eE") {
+			n, _ := new(big.Int).SetString(string(v), 10)
+			return n, len(strings.TrimPrefix(string(v), "-")) > maxIntDigits
 		}
 		f, _ := v.Float64()
-		return f
+		return f, false
 	case []any:
 		for i := range v {
-			v[i] = jsonNumbers(v[i])
+			var long bool
+			v[i], long = jsonNumbers(v[i])
+			tooLong = tooLong || long
 		}
 	case map[string]any:
 		for k := range v {
-			v[k] = jsonNumbers(v[k])
+			var long bool
+			v[k], long = jsonNumbers(v[k])
+			tooLong = tooLong || long
 		}
 	}
-	return v
+	return v, tooLong
 }
 
-// TestPlainNumbers: the work horse's numbers (encoding/json with UseNumber)
-// are read as Unmarshal reads them, an int beyond int64 exactly.
-func TestPlainNumbers(t *testing.T) {
-	got := plainNumbers([]any{json.Number("3"), json.Number("2.5"), json.Number("18446744073709551615"), map[string]any{"k": json.Number("-1e3")}})
-	want := []any{int64(3), 2.5, new(big.Int).SetUint64(math.MaxUint64), map[string]any{"k": -1000.0}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("plainNumbers = %#v, want %#v", got, want)
+// TestJSONBigInts: a whole number beyond int64 is read exactly, as Python
+// reads it, up to Python's limit of digits.
+func TestJSONBigInts(t *testing.T) {
+	v, err := JSON.Unmarshal([]byte(`[18446744073709551617, -9223372036854775809]`))
+	want := []any{new(big.Int).Add(new(big.Int).SetUint64(math.MaxUint64), big.NewInt(2)), big.NewInt(0).Sub(big.NewInt(math.MinInt64), big.NewInt(1))}
+	if err != nil || !sameValue(v, want) {
+		t.Errorf("Unmarshal = %v, %v; want %v", v, err, want)
+	}
+	if b, err := JSON.Marshal(v); err != nil || string(b) != `[18446744073709551617, -9223372036854775809]` {
+		t.Errorf("Marshal = %s, %v", b, err)
+	}
+	if _, err := JSON.Unmarshal([]byte(strings.Repeat("9", maxIntDigits))); err != nil {
+		t.Errorf("%d digits: %v", maxIntDigits, err)
+	}
+	if _, err := JSON.Unmarshal([]byte("-" + strings.Repeat("9", maxIntDigits+1))); err == nil || !strings.Contains(err.Error(), "4301 digits") {
+		t.Errorf("%d digits: err = %v, want the limit named", maxIntDigits+1, err)
 	}
 }

@@ -2,11 +2,8 @@ package rqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"regexp"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
 
@@ -17,94 +14,12 @@ import (
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 )
 
-// Default values, as in RQ.
-const (
-	// DefaultTimeout is how long a job may run when neither the job nor its
-	// queue says otherwise.
-	DefaultTimeout = 180 * time.Second
-	// DefaultResultTTL is how long a finished job and its result are kept.
-	DefaultResultTTL = 500 * time.Second
-	// DefaultFailureTTL is how long a failed job is kept: one year.
-	DefaultFailureTTL = 365 * 24 * time.Hour
-)
-
-// EnqueueOptions are the options of an enqueued job: the keyword arguments
-// that RQ's enqueue takes for itself. The zero value of each field means
-// RQ's default.
-type EnqueueOptions struct {
-	// Args and Kwargs are the arguments of the call. Queue.Enqueue fills
-	// them from its own arguments; Queue.EnqueueCall takes them from here,
-	// which is how to pass an argument named like one of these options.
-	Args   []any
-	Kwargs map[string]any
-
-	// JobTimeout is the longest the job may run before the worker stops it
-	// and marks it failed (RQ's job_timeout). Zero means the queue's
-	// default (180 s); Forever means no limit. ParseTimeout reads RQ's
-	// forms, such as "1h", "30m" or "15s".
-	JobTimeout time.Duration
-	// ResultTTL is how long a successful job and its result are kept.
-	// Zero means 500 s; Forever keeps them until deleted; Discard deletes
-	// the job as soon as it succeeds.
-	ResultTTL time.Duration
-	// FailureTTL is how long a failed job is kept. Zero means one year;
-	// Forever keeps it until deleted.
-	FailureTTL time.Duration
-	// TTL is how long the job may wait in its queue: if no worker has
-	// started it by then, it is discarded. Zero means no limit.
-	TTL time.Duration
-
-	// OnSuccess and OnFailure name a registered task (or give its function
-	// value) that the worker calls after the job succeeds or fails.
-	OnSuccess any
-	OnFailure any
-
-	// JobID sets the job's ID instead of a random UUID. It may hold
-	// letters, digits, '_' and '-' only.
-	JobID string
-	// AtFront puts the job at the head of its queue instead of the tail.
-	AtFront bool
-	// Description replaces the default description, the call itself.
-	Description string
-	// DependsOn holds IDs of jobs that must finish before this one is
-	// queued; until then it waits in the deferred registry.
-	DependsOn []string
-	// AllowDependencyFailure queues the job when its dependencies end,
-	// even if some failed.
-	AllowDependencyFailure bool
-	// Meta is stored with the job, for the caller's own use.
-	Meta map[string]any
-
-	// Retry makes a failed job run again, up to Retry.Max more times.
-	Retry *Retry
-	// OnStopped names a registered task that the worker calls if the job
-	// is stopped (an RQ 2.x option), with the same signature as OnFailure.
-	OnStopped any
-	// At schedules the job: it waits in the scheduled registry until then,
-	// and a scheduler (rq scheduler, or rq worker --with-scheduler) queues
-	// it. The zero time queues it at once. See Queue.EnqueueAt.
-	At time.Time
-}
-
-// Retry is RQ's Retry: how many more times a failed job runs, and how long
-// to wait before each new run. With no Intervals, a failed job is queued
-// again at once; with one, that wait is used every time. With several, RQ
-// picks Intervals[max(len(Intervals)-retriesLeft, 0)]: when there are more
-// retries than intervals, the first one is used until the retries left
-// match the intervals, which then follow in order.
-type Retry struct {
-	Max       int
-	Intervals []time.Duration
-}
-
 // Call is one job for Queue.EnqueueMany: a function (registered value or
 // name) and its options, the counterpart of RQ's Queue.prepare_data.
 type Call struct {
 	Func any
 	EnqueueOptions
 }
-
-var jobIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // EnqueueAt schedules a call of f with args for time t (RQ's enqueue_at):
 // the job waits in the scheduled registry until a scheduler queues it.
@@ -268,168 +183,62 @@ func (q *Queue) prepare(f any, o *EnqueueOptions) (*prepared, error) {
 	return q.prepareWith(f, o, id, q.c.now())
 }
 
-// prepareWith is prepare with the job's ID and creation time given.
+// prepareWith is prepare with the job's ID and creation time given: the
+// call is checked, made into a job, and the job encoded as its hash.
 func (q *Queue) prepareWith(f any, o *EnqueueOptions, id string, now time.Time) (*prepared, error) {
-	if err := ValidateQueueName(q.Name); err != nil {
-		return nil, err
-	}
-	task, err := q.tasks.resolve(f)
+	c, err := q.checkCall(f, o)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := task.bind(o.Args, o.Kwargs); err != nil {
-		return nil, fmt.Errorf("rqlite: %w", err)
-	}
-	j := &Job{
-		ID:              id,
-		FuncName:        task.Name,
-		Args:            o.Args,
-		Kwargs:          o.Kwargs,
-		Description:     o.Description,
-		Origin:          q.Name,
-		Status:          StatusQueued,
-		CreatedAt:       now,
-		EnqueuedAt:      now,
-		Meta:            o.Meta,
-		DependencyIDs:   o.DependsOn,
-		AllowDepFailure: o.AllowDependencyFailure,
-		c:               q.c,
-	}
-	if o.JobID != "" && !jobIDPattern.MatchString(j.ID) {
-		return nil, badOption("job ID", j.ID, "use only letters, digits, '_' and '-'")
-	}
-	for _, id := range o.DependsOn {
-		if !jobIDPattern.MatchString(id) {
-			return nil, badOption("dependency job ID", id, "")
-		}
-	}
-	if j.Description == "" {
-		j.Description = callString(task.Name, o.Args, o.Kwargs)
-	}
-	if j.OnSuccess, err = q.callbackName("on_success", o.OnSuccess); err != nil {
-		return nil, err
-	}
-	if j.OnFailure, err = q.callbackName("on_failure", o.OnFailure); err != nil {
-		return nil, err
-	}
-
-	// Durations, checked as RQ's Queue.create_job checks them.
-	j.Timeout = o.JobTimeout
-	if j.Timeout == 0 {
-		j.Timeout = q.DefaultTimeout
-	}
-	timeout, err := durationField("job_timeout", j.Timeout, false)
+	j := c.newJob(q, id, now)
+	fields, err := j.encode(q.rq2)
 	if err != nil {
 		return nil, err
-	}
-	j.ResultTTL, j.FailureTTL, j.TTL = o.ResultTTL, o.FailureTTL, o.TTL
-	resultTTL, err := durationField("result_ttl", o.ResultTTL, true)
-	if err != nil {
-		return nil, err
-	}
-	failureTTL, err := durationField("failure_ttl", o.FailureTTL, false)
-	if err != nil {
-		return nil, err
-	}
-	ttl, err := durationField("ttl", o.TTL, false)
-	if err != nil {
-		return nil, err
-	}
-	if ttl == "-1" {
-		return nil, badOption("ttl", o.TTL, "it must be positive (leave it zero for no limit)")
-	}
-
-	data, err := encodeCall(q.c.serializer, task.Name, o.Args, o.Kwargs)
-	if err != nil {
-		return nil, fmt.Errorf("rqlite: the arguments of %s cannot be serialized with %s: %w", j.Description, q.c.serializer.Name(), err)
-	}
-	created := wire.FormatTime(now)
-	fields := []any{
-		"created_at", created,
-		"data", data,
-		"success_callback_name", j.OnSuccess,
-		"failure_callback_name", j.OnFailure,
-		"started_at", "",
-		"ended_at", "",
-		"last_heartbeat", "",
-		"worker_name", "",
-		"origin", q.Name,
-		"description", j.Description,
-	}
-	if o.At.IsZero() && len(o.DependsOn) == 0 {
-		// Queued at once. A scheduled job gets its enqueued_at when its
-		// time comes, a dependent one when its dependencies end.
-		fields = append(fields, "enqueued_at", created)
-	}
-	fields = append(fields, "timeout", timeout)
-	for _, f := range [][2]string{{"result_ttl", resultTTL}, {"failure_ttl", failureTTL}, {"ttl", ttl}} {
-		if f[1] != "" {
-			fields = append(fields, f[0], f[1])
-		}
-	}
-	if len(o.Meta) > 0 {
-		meta, err := q.c.serializer.Marshal(o.Meta)
-		if err != nil {
-			return nil, fmt.Errorf("rqlite: the meta of %s cannot be serialized: %w", j.Description, err)
-		}
-		fields = append(fields, "meta", meta)
-	}
-	if len(o.DependsOn) > 0 {
-		ids, _ := json.Marshal(o.DependsOn)
-		fields = append(fields, "dependency_id", o.DependsOn[0], "dependency_ids", string(pythonJSON(ids)))
-		if o.AllowDependencyFailure {
-			fields = append(fields, "allow_dependency_failures", "1")
-		}
-	}
-	if o.AtFront && (len(o.DependsOn) > 0 || !o.At.IsZero()) {
-		// Where the job goes once its dependencies finish or its time comes.
-		fields = append(fields, "enqueue_at_front", "1")
-		j.EnqueueAtFront = true
-	}
-	if o.Retry != nil {
-		if o.Retry.Max < 1 {
-			return nil, badOption("retry max", o.Retry.Max, "it must be 1 or more")
-		}
-		intervals := make([]int64, 0, len(o.Retry.Intervals))
-		for _, d := range o.Retry.Intervals {
-			n, err := wholeSeconds("retry interval", d)
-			if err != nil || n < 0 {
-				return nil, badOption("retry interval", d, "use whole seconds, 0 or more")
-			}
-			intervals = append(intervals, n)
-		}
-		if len(intervals) == 0 {
-			intervals = []int64{0} // as RQ's Retry(max=N)
-		}
-		b, _ := json.Marshal(intervals)
-		fields = append(fields, "retries_left", strconv.Itoa(o.Retry.Max), "retry_intervals", string(pythonJSON(b)))
-		j.RetriesLeft, j.RetryIntervals = o.Retry.Max, o.Retry.Intervals
-	}
-	if o.OnStopped != nil {
-		name, err := q.callbackName("on_stopped", o.OnStopped)
-		if err != nil {
-			return nil, err
-		}
-		fields = append(fields, "stopped_callback_name", name)
-		j.OnStopped = name
-	}
-	if q.rq2 {
-		if o.OnStopped == nil {
-			fields = append(fields, "stopped_callback_name", "")
-		}
-		fields = append(fields, "group_id", "")
-	}
-	if !o.At.IsZero() {
-		if len(o.DependsOn) > 0 {
-			return nil, fmt.Errorf("rqlite: a job cannot both be scheduled and depend on other jobs")
-		}
-		j.Status, j.EnqueuedAt = StatusScheduled, time.Time{}
 	}
 	p := &prepared{job: j, fields: fields, atFront: o.AtFront, at: o.At}
 	if o.TTL > 0 {
 		p.ttl = int64(o.TTL / time.Second)
 	}
 	return p, nil
+}
+
+// newJob returns the job that a checked call becomes: queued, or
+// scheduled; a job with dependencies is deferred when it is written, if
+// they have not ended.
+func (c *checkedCall) newJob(q *Queue, id string, now time.Time) *Job {
+	o := c.opts
+	j := &Job{
+		ID:              id,
+		FuncName:        c.task.Name,
+		Args:            o.Args,
+		Kwargs:          o.Kwargs,
+		Description:     c.description,
+		Origin:          q.Name,
+		Status:          StatusQueued,
+		CreatedAt:       now,
+		EnqueuedAt:      now,
+		Timeout:         c.timeout,
+		ResultTTL:       o.ResultTTL,
+		FailureTTL:      o.FailureTTL,
+		TTL:             o.TTL,
+		Meta:            o.Meta,
+		DependencyIDs:   o.DependsOn,
+		OnSuccess:       c.onSuccess,
+		OnFailure:       c.onFailure,
+		OnStopped:       c.onStopped,
+		AllowDepFailure: o.AllowDependencyFailure,
+		// Where the job goes once its dependencies finish or its time
+		// comes.
+		EnqueueAtFront: o.AtFront && (len(o.DependsOn) > 0 || !o.At.IsZero()),
+		c:              q.c,
+	}
+	if o.Retry != nil {
+		j.RetriesLeft, j.RetryIntervals = o.Retry.Max, o.Retry.Intervals
+	}
+	if !o.At.IsZero() {
+		j.Status, j.EnqueuedAt = StatusScheduled, time.Time{}
+	}
+	return j
 }
 
 // push writes a prepared job and queues it, as RQ's enqueue_job, or
@@ -500,35 +309,4 @@ func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {
 		j.job.EnqueuedAt = time.Time{}
 	}
 	return nil
-}
-
-func (q *Queue) callbackName(option string, f any) (string, error) {
-	if f == nil {
-		return "", nil
-	}
-	t, err := q.tasks.resolve(f)
-	if err != nil {
-		return "", fmt.Errorf("rqlite: %s: %w", option, err)
-	}
-	if err := t.checkCallback(option); err != nil {
-		return "", err
-	}
-	return t.Name, nil
-}
-
-// durationField checks a duration option and returns the decimal string RQ
-// stores for it, "" when the option is unset.
-func durationField(option string, d time.Duration, discardOK bool) (string, error) {
-	switch {
-	case d == 0:
-		return "", nil
-	case d == Forever, d == Discard && discardOK:
-	case d < 0:
-		return "", badOption(option, d, "it must be positive, or rqlite.Forever")
-	default:
-		if _, err := wholeSeconds(option, d); err != nil {
-			return "", err
-		}
-	}
-	return strconv.FormatInt(rqSeconds(d), 10), nil
 }

@@ -2,16 +2,13 @@ package rqlite
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
-	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 )
 
 // Status is the state of a job, as stored in its hash.
@@ -180,144 +177,4 @@ func deleteJob(ctx context.Context, p redis.Pipeliner, id, origin string) {
 		}
 	}
 	p.Del(ctx, keys.Job(id), keys.Dependents(id), keys.Dependencies(id))
-}
-
-// encodeCall is the job's data field: the compressed, serialized tuple
-// (func_name, instance, args, kwargs) that RQ stores.
-func encodeCall(s Serializer, name string, args []any, kwargs map[string]any) ([]byte, error) {
-	if args == nil {
-		args = []any{}
-	}
-	if kwargs == nil {
-		kwargs = map[string]any{}
-	}
-	b, err := s.Marshal(tuple{name, nil, tuple(args), kwargs})
-	if err != nil {
-		return nil, err
-	}
-	return wire.Compress(b), nil
-}
-
-// decodeCall undoes encodeCall.
-func decodeCall(s Serializer, data []byte) (name string, args []any, kwargs map[string]any, err error) {
-	raw, err := wire.Decompress(data)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	v, err := s.Unmarshal(raw)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("cannot decode data with the %s serializer: %w", s.Name(), err)
-	}
-	tuple, ok := v.([]any)
-	if !ok || len(tuple) != 4 {
-		return "", nil, nil, fmt.Errorf("data is not a (func_name, instance, args, kwargs) tuple")
-	}
-	name, ok = tuple[0].(string)
-	if !ok {
-		return "", nil, nil, fmt.Errorf("data has a function name of type %T", tuple[0])
-	}
-	if tuple[1] != nil {
-		return "", nil, nil, fmt.Errorf("job calls a method on a Python object, which a Go worker cannot run")
-	}
-	if args, ok = tuple[2].([]any); !ok && tuple[2] != nil {
-		return "", nil, nil, fmt.Errorf("data has args of type %T", tuple[2])
-	}
-	if kwargs, ok = tuple[3].(map[string]any); !ok && tuple[3] != nil {
-		return "", nil, nil, fmt.Errorf("data has kwargs of type %T", tuple[3])
-	}
-	return name, args, kwargs, nil
-}
-
-// decode fills the job from its hash.
-func (j *Job) decode(h map[string]string) error {
-	data, ok := h["data"]
-	if !ok {
-		return errors.New("unexpected job format: no data field")
-	}
-	var err error
-	if j.FuncName, j.Args, j.Kwargs, err = decodeCall(j.c.serializer, []byte(data)); err != nil {
-		return err
-	}
-	j.Description = h["description"]
-	j.Origin = h["origin"]
-	j.Status = Status(h["status"])
-	j.WorkerName = h["worker_name"]
-	j.OnSuccess = h["success_callback_name"]
-	j.OnFailure = h["failure_callback_name"]
-	for _, f := range [...]struct {
-		name string
-		dst  *time.Time
-	}{
-		{"created_at", &j.CreatedAt}, {"enqueued_at", &j.EnqueuedAt}, {"started_at", &j.StartedAt},
-		{"ended_at", &j.EndedAt}, {"last_heartbeat", &j.LastHeartbeat},
-	} {
-		if *f.dst, err = wire.ParseTime(h[f.name]); err != nil {
-			return fmt.Errorf("field %s: %w", f.name, err)
-		}
-	}
-	for _, f := range [...]struct {
-		name string
-		dst  *time.Duration
-	}{
-		{"timeout", &j.Timeout}, {"result_ttl", &j.ResultTTL}, {"failure_ttl", &j.FailureTTL}, {"ttl", &j.TTL},
-	} {
-		if *f.dst, err = storedDuration(f.name, h[f.name]); err != nil {
-			return err
-		}
-	}
-	if m, ok := h["meta"]; ok && m != "" {
-		// A meta that cannot be read fails only itself, not the job.
-		v, err := j.c.serializer.Unmarshal([]byte(m))
-		if err != nil {
-			j.MetaErr = fmt.Errorf("field meta: %w", err)
-		} else if j.Meta, ok = v.(map[string]any); !ok {
-			j.MetaErr = fmt.Errorf("field meta holds %T, not a dictionary", v)
-		}
-	}
-	if ids, ok := h["dependency_ids"]; ok && ids != "" {
-		if err := json.Unmarshal([]byte(ids), &j.DependencyIDs); err != nil {
-			return fmt.Errorf("field dependency_ids: %w", err)
-		}
-	} else if id := h["dependency_id"]; id != "" {
-		j.DependencyIDs = []string{id}
-	}
-	j.OnStopped = h["stopped_callback_name"]
-	if s := h["retries_left"]; s != "" {
-		if j.RetriesLeft, err = strconv.Atoi(s); err != nil {
-			return fmt.Errorf("field retries_left: %q is not a number", s)
-		}
-	}
-	if s := h["retry_intervals"]; s != "" {
-		var secs []int64
-		if err := json.Unmarshal([]byte(s), &secs); err != nil {
-			return fmt.Errorf("field retry_intervals: %q is not a list of seconds", s)
-		}
-		for _, n := range secs {
-			j.RetryIntervals = append(j.RetryIntervals, time.Duration(n)*time.Second)
-		}
-	}
-	j.EnqueueAtFront = h["enqueue_at_front"] == "1"
-	j.AllowDepFailure = h["allow_dependency_failures"] == "1"
-	return nil
-}
-
-// storedDuration reads an integer number of seconds as RQ stores timeouts
-// and TTLs: -1 is Forever, and a stored result_ttl of 0 is Discard.
-func storedDuration(field, s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("field %s: %q is not a whole number of seconds", field, s)
-	}
-	// More than a time.Duration holds (292 years) is as good as for ever.
-	n = max(min(n, maxSeconds), -maxSeconds)
-	switch {
-	case n == -1:
-		return Forever, nil
-	case n == 0 && field == "result_ttl":
-		return Discard, nil
-	}
-	return time.Duration(n) * time.Second, nil
 }

@@ -2,8 +2,8 @@ package rqlite
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -103,6 +103,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	return c, nil
 }
 
+// parseQueueConfig reads the settings of the named queue.
 func parseQueueConfig(name string, n *yaml.Node) (QueueConfig, error) {
 	q := QueueConfig{Name: name}
 	if err := ValidateQueueName(name); err != nil {
@@ -115,59 +116,8 @@ func parseQueueConfig(name string, n *yaml.Node) (QueueConfig, error) {
 		return q, fmt.Errorf("rqlite: queue %q: its settings must be a mapping such as {URL: redis://localhost:6379/0}", name)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, v := n.Content[i].Value, os.ExpandEnv(n.Content[i+1].Value)
-		if strings.ToUpper(key) == "SENTINELS" {
-			if n.Content[i+1].Kind != yaml.SequenceNode {
-				return q, fmt.Errorf("rqlite: queue %q: SENTINELS must be a list such as [localhost:26379, localhost:26380]", name)
-			}
-			for _, s := range n.Content[i+1].Content {
-				addr := os.ExpandEnv(s.Value)
-				if _, _, err := net.SplitHostPort(addr); err != nil {
-					return q, fmt.Errorf("rqlite: queue %q: sentinel %q is not host:port", name, addr)
-				}
-				q.Sentinels = append(q.Sentinels, addr)
-			}
-			continue
-		}
-		bad := func(want string) error {
-			return fmt.Errorf("rqlite: queue %q: %s %q is not %s", name, key, v, want)
-		}
-		var err error
-		switch strings.ToUpper(key) {
-		case "URL":
-			q.URL = v
-		case "HOST":
-			q.Host = v
-		case "PORT":
-			if q.Port, err = strconv.Atoi(v); err != nil || q.Port <= 0 || q.Port > 65535 {
-				return q, bad("a port number")
-			}
-		case "DB":
-			if q.DB, err = strconv.Atoi(v); err != nil || q.DB < 0 {
-				return q, bad("a database number")
-			}
-		case "USERNAME":
-			q.Username = v
-		case "PASSWORD":
-			q.Password = v
-		case "SSL":
-			if q.SSL, err = strconv.ParseBool(strings.ToLower(v)); err != nil {
-				return q, bad("true or false")
-			}
-		case "SSL_CA_CERTS":
-			q.SSLCACerts = v
-		case "MASTER_NAME":
-			q.MasterName = v
-		case "SENTINEL_USERNAME":
-			q.SentinelUsername = v
-		case "SENTINEL_PASSWORD":
-			q.SentinelPassword = v
-		case "DEFAULT_TIMEOUT":
-			if q.DefaultTimeout, err = ParseTimeout(v); err != nil || q.DefaultTimeout == 0 || (q.DefaultTimeout < 0 && q.DefaultTimeout != Forever) {
-				return q, bad("a timeout such as 360 or 1h")
-			}
-		default:
-			return q, fmt.Errorf("rqlite: queue %q: unknown setting %q (use URL, HOST, PORT, DB, USERNAME, PASSWORD, SSL, SSL_CA_CERTS, SENTINELS, MASTER_NAME, SENTINEL_USERNAME, SENTINEL_PASSWORD or DEFAULT_TIMEOUT)", name, key)
+		if err := q.set(n.Content[i].Value, n.Content[i+1]); err != nil {
+			return q, err
 		}
 	}
 	if q.URL != "" && (q.Host != "" || q.Port != 0 || len(q.Sentinels) > 0) {
@@ -177,6 +127,76 @@ func parseQueueConfig(name string, n *yaml.Node) (QueueConfig, error) {
 		return q, fmt.Errorf("rqlite: queue %q: SENTINELS and MASTER_NAME go together", name)
 	}
 	return q, nil
+}
+
+// set reads one setting, named key in any case, from its node; ${VAR} in
+// its value is replaced by the environment variable VAR.
+func (q *QueueConfig) set(key string, n *yaml.Node) error {
+	setting := strings.ToUpper(key)
+	if setting == "SENTINELS" {
+		return q.setSentinels(n)
+	}
+	v := os.ExpandEnv(n.Value)
+	if dst, ok := q.textSettings()[setting]; ok {
+		*dst = v
+		return nil
+	}
+	var ok bool
+	var want string
+	switch setting {
+	case "PORT":
+		q.Port, ok = atoiIn(v, 1, 65535)
+		want = "a port number"
+	case "DB":
+		q.DB, ok = atoiIn(v, 0, math.MaxInt)
+		want = "a database number"
+	case "SSL":
+		var err error
+		q.SSL, err = strconv.ParseBool(strings.ToLower(v))
+		ok, want = err == nil, "true or false"
+	case "DEFAULT_TIMEOUT":
+		var err error
+		q.DefaultTimeout, err = ParseTimeout(v)
+		ok = err == nil && (q.DefaultTimeout > 0 || q.DefaultTimeout == Forever)
+		want = "a timeout such as 360 or 1h"
+	default:
+		return fmt.Errorf("rqlite: queue %q: unknown setting %q (use URL, HOST, PORT, DB, USERNAME, PASSWORD, SSL, SSL_CA_CERTS, SENTINELS, MASTER_NAME, SENTINEL_USERNAME, SENTINEL_PASSWORD or DEFAULT_TIMEOUT)", q.Name, key)
+	}
+	if !ok {
+		return fmt.Errorf("rqlite: queue %q: %s %q is not %s", q.Name, key, v, want)
+	}
+	return nil
+}
+
+// textSettings are the fields of the settings kept as they are written, by
+// the settings' names.
+func (q *QueueConfig) textSettings() map[string]*string {
+	return map[string]*string{
+		"URL": &q.URL, "HOST": &q.Host, "USERNAME": &q.Username, "PASSWORD": &q.Password,
+		"SSL_CA_CERTS": &q.SSLCACerts, "MASTER_NAME": &q.MasterName,
+		"SENTINEL_USERNAME": &q.SentinelUsername, "SENTINEL_PASSWORD": &q.SentinelPassword,
+	}
+}
+
+// setSentinels reads SENTINELS, a list of host:port.
+func (q *QueueConfig) setSentinels(n *yaml.Node) error {
+	if n.Kind != yaml.SequenceNode {
+		return fmt.Errorf("rqlite: queue %q: SENTINELS must be a list such as [localhost:26379, localhost:26380]", q.Name)
+	}
+	for _, s := range n.Content {
+		addr := os.ExpandEnv(s.Value)
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("rqlite: queue %q: sentinel %q is not host:port", q.Name, addr)
+		}
+		q.Sentinels = append(q.Sentinels, addr)
+	}
+	return nil
+}
+
+// atoiIn reads a decimal integer from lo to hi.
+func atoiIn(s string, lo, hi int) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && lo <= n && n <= hi
 }
 
 // Lookup returns the configuration of the named queue.
@@ -192,43 +212,12 @@ func (c *Config) Lookup(name string) (QueueConfig, bool) {
 // Connection returns where the queue's Redis is; defaultURL is used when
 // the queue gives no connection settings.
 func (q QueueConfig) Connection(defaultURL string) (Connection, error) {
-	var c Connection
-	switch {
-	case len(q.Sentinels) > 0:
-		c.Sentinel = &redis.FailoverOptions{
-			MasterName: q.MasterName, SentinelAddrs: q.Sentinels, DB: q.DB,
-			Username: q.Username, Password: q.Password,
-			SentinelUsername: q.SentinelUsername, SentinelPassword: q.SentinelPassword,
-		}
-		if q.SSL {
-			c.Sentinel.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		}
-	case q.URL != "":
-		conn, err := ParseConnection(q.URL)
-		if err != nil {
-			return c, fmt.Errorf("rqlite: queue %q: %w", q.Name, errors.Unwrap(err))
-		}
-		c = conn
-	case q.Host != "" || q.Port != 0 || q.DB != 0 || q.SSL:
-		opts, err := q.RedisOptions(defaultURL)
-		if err != nil {
-			return c, err
-		}
-		c.Server = opts
-	default:
-		conn, err := ParseConnection(defaultURL)
-		if err != nil {
-			return c, err
-		}
-		c = conn
+	c, err := q.connection(defaultURL)
+	if err != nil {
+		return Connection{}, err
 	}
 	if c.Server != nil {
-		if q.Username != "" {
-			c.Server.Username = q.Username
-		}
-		if q.Password != "" {
-			c.Server.Password = q.Password
-		}
+		q.setCredentials(c.Server)
 	}
 	if q.SSLCACerts != "" {
 		if err := c.trust(q.SSLCACerts); err != nil {
@@ -236,6 +225,40 @@ func (q QueueConfig) Connection(defaultURL string) (Connection, error) {
 		}
 	}
 	return c, nil
+}
+
+// connection returns where the queue's Redis is, from the settings that
+// say it (SENTINELS, URL, or HOST, PORT, DB and SSL), or else from
+// defaultURL.
+func (q QueueConfig) connection(defaultURL string) (Connection, error) {
+	switch {
+	case len(q.Sentinels) > 0:
+		return Connection{Sentinel: q.sentinelOptions()}, nil
+	case q.URL != "":
+		c, err := ParseConnection(q.URL)
+		if err != nil {
+			return Connection{}, fmt.Errorf("%w (queue %q)", err, q.Name)
+		}
+		return c, nil
+	case q.Host != "" || q.Port != 0 || q.DB != 0 || q.SSL:
+		opts, err := q.RedisOptions(defaultURL)
+		return Connection{Server: opts}, err
+	}
+	return ParseConnection(defaultURL)
+}
+
+// sentinelOptions are the go-redis options of a queue reached through
+// Sentinel.
+func (q QueueConfig) sentinelOptions() *redis.FailoverOptions {
+	o := &redis.FailoverOptions{
+		MasterName: q.MasterName, SentinelAddrs: q.Sentinels, DB: q.DB,
+		Username: q.Username, Password: q.Password,
+		SentinelUsername: q.SentinelUsername, SentinelPassword: q.SentinelPassword,
+	}
+	if q.SSL {
+		o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	return o
 }
 
 // RedisOptions returns the go-redis options for the queue's Redis when it
@@ -254,17 +277,7 @@ func (q QueueConfig) RedisOptions(defaultURL string) (*redis.Options, error) {
 		}
 		opts = o
 	case q.Host != "" || q.Port != 0 || q.DB != 0:
-		host, port := q.Host, q.Port
-		if host == "" {
-			host = "localhost"
-		}
-		if port == 0 {
-			port = 6379
-		}
-		opts = &redis.Options{Addr: net.JoinHostPort(host, strconv.Itoa(port)), DB: q.DB}
-		if q.SSL {
-			opts.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-		}
+		opts = q.serverOptions()
 	default:
 		conn, err := ParseConnection(defaultURL)
 		if err != nil {
@@ -275,11 +288,34 @@ func (q QueueConfig) RedisOptions(defaultURL string) (*redis.Options, error) {
 		}
 		opts = conn.Server
 	}
+	q.setCredentials(opts)
+	return opts, nil
+}
+
+// serverOptions are the go-redis options of a queue given by HOST, PORT,
+// DB and SSL, with Redis's defaults for those not given.
+func (q QueueConfig) serverOptions() *redis.Options {
+	host, port := q.Host, q.Port
+	if host == "" {
+		host = "localhost"
+	}
+	if port == 0 {
+		port = 6379
+	}
+	opts := &redis.Options{Addr: net.JoinHostPort(host, strconv.Itoa(port)), DB: q.DB}
+	if q.SSL {
+		opts.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	}
+	return opts
+}
+
+// setCredentials puts the queue's USERNAME and PASSWORD, those it gives,
+// in the options of its server.
+func (q QueueConfig) setCredentials(opts *redis.Options) {
 	if q.Username != "" {
 		opts.Username = q.Username
 	}
 	if q.Password != "" {
 		opts.Password = q.Password
 	}
-	return opts, nil
 }

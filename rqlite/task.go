@@ -2,13 +2,12 @@ package rqlite
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -89,15 +88,52 @@ func Register(name string, fn any, params ...string) {
 // parameters, in order, so that jobs can pass them as keyword arguments, as
 // Python callers do.
 func (r *TaskRegistry) Register(name string, fn any, params ...string) error {
+	t, err := newTask(name, fn, params)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.byName[name]; dup {
+		return fmt.Errorf("rqlite: task %q is already registered", name)
+	}
+	r.byName[name] = t
+	if _, dup := r.byFunc[t.fn.Pointer()]; !dup {
+		r.byFunc[t.fn.Pointer()] = t
+	}
+	return nil
+}
+
+// newTask checks fn and the names of its parameters as Register does, and
+// returns the task that calls it under name.
+func newTask(name string, fn any, params []string) (*Task, error) {
 	if name == "" || strings.ContainsFunc(name, isSpaceOrControl) {
-		return badOption("task name", name, "")
+		return nil, badOption("task name", name, "")
 	}
 	v := reflect.ValueOf(fn)
 	if v.Kind() != reflect.Func || v.IsNil() {
-		return fmt.Errorf("rqlite: task %q: %T is not a function", name, fn)
+		return nil, fmt.Errorf("rqlite: task %q: %T is not a function", name, fn)
 	}
 	t := &Task{Name: name, fn: v, goName: funcName(v)}
-	ft := v.Type()
+	if err := t.readParams(); err != nil {
+		return nil, err
+	}
+	if err := t.readResults(); err != nil {
+		return nil, err
+	}
+	if len(params) > 0 {
+		if len(params) != len(t.params) {
+			return nil, fmt.Errorf("rqlite: task %q: %d parameter names given for %d parameters", name, len(params), len(t.params))
+		}
+		t.names = params
+	}
+	return t, nil
+}
+
+// readParams reads the parameters of the task's function: a context first,
+// a Kwargs last, and the others between.
+func (t *Task) readParams() error {
+	ft := t.fn.Type()
 	in := make([]reflect.Type, ft.NumIn())
 	for i := range in {
 		in[i] = ft.In(i)
@@ -111,12 +147,17 @@ func (r *TaskRegistry) Register(name string, fn any, params ...string) error {
 		t.kwargs = true
 		in = in[:n-1]
 	}
-	for _, p := range in {
-		if p == contextType {
-			return fmt.Errorf("rqlite: task %q: a context.Context must be the first parameter", name)
-		}
+	if slices.Contains(in, contextType) {
+		return fmt.Errorf("rqlite: task %q: a context.Context must be the first parameter", t.Name)
 	}
 	t.params = in
+	return nil
+}
+
+// readResults reads the results of the task's function: nothing, a value,
+// an error, or a value and an error.
+func (t *Task) readResults() error {
+	ft := t.fn.Type()
 	switch ft.NumOut() {
 	case 0:
 	case 1:
@@ -124,27 +165,11 @@ func (r *TaskRegistry) Register(name string, fn any, params ...string) error {
 		t.result = !t.err
 	case 2:
 		if ft.Out(1) != errorType {
-			return fmt.Errorf("rqlite: task %q: the second result of %s must be an error", name, t.goName)
+			return fmt.Errorf("rqlite: task %q: the second result of %s must be an error", t.Name, t.goName)
 		}
 		t.result, t.err = true, true
 	default:
-		return fmt.Errorf("rqlite: task %q: %s returns more than a value and an error", name, t.goName)
-	}
-	if len(params) > 0 {
-		if len(params) != len(in) {
-			return fmt.Errorf("rqlite: task %q: %d parameter names given for %d parameters", name, len(params), len(in))
-		}
-		t.names = params
-	}
-
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, dup := r.byName[name]; dup {
-		return fmt.Errorf("rqlite: task %q is already registered", name)
-	}
-	r.byName[name] = t
-	if _, dup := r.byFunc[v.Pointer()]; !dup {
-		r.byFunc[v.Pointer()] = t
+		return fmt.Errorf("rqlite: task %q: %s returns more than a value and an error", t.Name, t.goName)
 	}
 	return nil
 }
@@ -200,77 +225,6 @@ func (r *TaskRegistry) resolve(f any) (*Task, error) {
 	return t, nil
 }
 
-// bind matches positional and keyword arguments to the task's parameters as
-// Python does, and converts each to its parameter's type. It returns the
-// values to call the function with, context excluded.
-func (t *Task) bind(args []any, kwargs map[string]any) ([]reflect.Value, error) {
-	if t.external {
-		return nil, nil
-	}
-	fixed := len(t.params)
-	if t.variadic {
-		fixed--
-	}
-	if len(args) > fixed && !t.variadic {
-		return nil, fmt.Errorf("%s() takes %d positional argument%s but %d were given", t.Name, fixed, plural(fixed), len(args))
-	}
-	vals := make([]reflect.Value, fixed, len(t.params)+1)
-	for i := 0; i < fixed && i < len(args); i++ {
-		v, err := convert(args[i], t.params[i])
-		if err != nil {
-			return nil, fmt.Errorf("%s(): argument %d: %w", t.Name, i+1, err)
-		}
-		vals[i] = v
-	}
-	var rest Kwargs
-	for _, k := range sortedKeys(kwargs) {
-		i := indexOf(t.names, k)
-		switch {
-		case i >= 0 && i < fixed:
-			if i < len(args) {
-				return nil, fmt.Errorf("%s() got multiple values for argument '%s'", t.Name, k)
-			}
-			v, err := convert(kwargs[k], t.params[i])
-			if err != nil {
-				return nil, fmt.Errorf("%s(): argument '%s': %w", t.Name, k, err)
-			}
-			vals[i] = v
-		case t.kwargs:
-			if rest == nil {
-				rest = Kwargs{}
-			}
-			rest[k] = kwargs[k]
-		default:
-			return nil, fmt.Errorf("%s() got an unexpected keyword argument '%s'", t.Name, k)
-		}
-	}
-	for i := range fixed {
-		if !vals[i].IsValid() {
-			if i < len(t.names) {
-				return nil, fmt.Errorf("%s() missing required argument '%s'", t.Name, t.names[i])
-			}
-			return nil, fmt.Errorf("%s() takes %d positional argument%s but %d were given", t.Name, fixed, plural(fixed), len(args))
-		}
-	}
-	if t.variadic {
-		elem := t.params[fixed].Elem()
-		for i := fixed; i < len(args); i++ {
-			v, err := convert(args[i], elem)
-			if err != nil {
-				return nil, fmt.Errorf("%s(): argument %d: %w", t.Name, i+1, err)
-			}
-			vals = append(vals, v)
-		}
-	}
-	if t.kwargs {
-		if rest == nil {
-			rest = Kwargs{}
-		}
-		vals = append(vals, reflect.ValueOf(rest))
-	}
-	return vals, nil
-}
-
 // call runs the task with bound arguments. A panic in the task is returned
 // as a *PanicError carrying the stack.
 func (t *Task) call(ctx context.Context, in []reflect.Value) (result any, err error) {
@@ -307,83 +261,6 @@ func newPanicError(v any) *PanicError {
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
-// convert turns a decoded argument into a value of type t: directly when it
-// already fits, through JSON otherwise (so that maps become structs).
-func convert(v any, t reflect.Type) (reflect.Value, error) {
-	if v == nil {
-		switch t.Kind() {
-		case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice:
-			return reflect.Zero(t), nil
-		}
-		//lint:ignore ST1005 None is the Python value, as the caller wrote it
-		return reflect.Value{}, fmt.Errorf("None cannot be used as %s", t)
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Type().AssignableTo(t) {
-		return rv, nil
-	}
-	if n, ok := v.(json.Number); ok {
-		if out, ok := convertNumber(n, t); ok {
-			return out, nil
-		}
-	} else if isNumberKind(rv.Kind()) && isNumberKind(t.Kind()) {
-		if out, ok := convertNumber(json.Number(fmt.Sprint(v)), t); ok {
-			return out, nil
-		}
-	}
-	b, err := json.Marshal(v)
-	if err == nil {
-		p := reflect.New(t)
-		if err = json.Unmarshal(b, p.Interface()); err == nil {
-			return p.Elem(), nil
-		}
-	}
-	return reflect.Value{}, fmt.Errorf("%s cannot be used as %s", pyRepr(v), t)
-}
-
-func isNumberKind(k reflect.Kind) bool {
-	return reflect.Int <= k && k <= reflect.Float64
-}
-
-// convertNumber converts n to a numeric type t without losing precision.
-func convertNumber(n json.Number, t reflect.Type) (reflect.Value, bool) {
-	out := reflect.New(t).Elem()
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		i, err := strconv.ParseInt(string(n), 10, 64)
-		if err != nil || out.OverflowInt(i) {
-			return out, false
-		}
-		out.SetInt(i)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		u, err := strconv.ParseUint(string(n), 10, 64)
-		if err != nil || out.OverflowUint(u) {
-			return out, false
-		}
-		out.SetUint(u)
-	case reflect.Float32, reflect.Float64:
-		f, err := strconv.ParseFloat(string(n), 64)
-		if err != nil || out.OverflowFloat(f) {
-			return out, false
-		}
-		out.SetFloat(f)
-	case reflect.Interface:
-		if t.NumMethod() != 0 {
-			return out, false
-		}
-		if i, err := n.Int64(); err == nil {
-			out.Set(reflect.ValueOf(i))
-		} else if f, err := n.Float64(); err == nil {
-			out.Set(reflect.ValueOf(f))
-		} else {
-			return out, false
-		}
-	default:
-		return out, false
-	}
-	return out, true
-}
-
 func funcName(v reflect.Value) string {
 	if f := runtime.FuncForPC(v.Pointer()); f != nil {
 		return f.Name()
@@ -392,31 +269,6 @@ func funcName(v reflect.Value) string {
 }
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
-
-func indexOf(s []string, x string) int {
-	for i, v := range s {
-		if v == x {
-			return i
-		}
-	}
-	return -1
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
 
 var jobType = reflect.TypeFor[*Job]()
 

@@ -70,30 +70,50 @@ func unsupported(python, format string, args ...any) *UnsupportedValueError {
 	return &UnsupportedValueError{Python: python, msg: fmt.Sprintf(format, args...)}
 }
 
-// pickleError explains an error of og-rek's decoder in one line.
+// pickleError explains an error of og-rek's decoder in one line. og-rek
+// gives no type for a dict key it cannot hold, nor for a call it leaves as
+// a value: those are told by the text of its errors, the only place that
+// names them.
 func pickleError(err error) error {
 	msg := strconv.QuoteToASCII(err.Error()) // one line, whatever bytes the pickle had
 	var op ogórek.OpcodeError
 	if errors.As(err, &op) {
 		switch op.Key {
 		case 0x8f, 0x90: // EMPTY_SET, ADDITEMS
-			return unsupported("set", "the pickle holds a Python set, which is not supported in Go (a list is)")
+			return unsupportedSet("set")
 		case 0x91: // FROZENSET
-			return unsupported("frozenset", "the pickle holds a Python frozenset, which is not supported in Go (a tuple is)")
+			return unsupportedSet("frozenset")
 		case 0x81, 0x92, 0x82, 0x83, 0x84: // NEWOBJ, NEWOBJ_EX, EXT1, EXT2, EXT4
-			return unsupported("object", "the pickle holds a Python object that a Go program cannot read (%s)", msg)
+			return unsupportedObject(msg)
 		}
 	}
 	if i := strings.Index(err.Error(), "invalid key type "); i >= 0 {
-		return unsupported("dict key", "a dict has a key of type %s; only str keys can be read in Go",
-			strings.TrimPrefix(strings.TrimPrefix(err.Error()[i+len("invalid key type "):], "ogórek."), "*"))
+		return unsupportedDictKey(strings.TrimPrefix(strings.TrimPrefix(err.Error()[i+len("invalid key type "):], "ogórek."), "*"))
 	}
 	if strings.Contains(msg, "ogórek.Call") || strings.Contains(msg, "ogórek.Class") || strings.Contains(msg, `og\u00f3rek.C`) {
 		// A Python object, made by a call og-rek keeps as a Call, that the
 		// pickle then fills as a dict or list (an OrderedDict, a deque).
-		return unsupported("object", "the pickle holds a Python object that a Go program cannot read (%s)", msg)
+		return unsupportedObject(msg)
 	}
 	return fmt.Errorf("invalid pickle (is the data pickled? the queue's serializer may be another): %s", msg)
+}
+
+// unsupportedSet is the error of a pickled set or frozenset.
+func unsupportedSet(python string) *UnsupportedValueError {
+	instead := map[string]string{"set": "a list", "frozenset": "a tuple"}[python]
+	return unsupported(python, "the pickle holds a Python %s, which is not supported in Go (%s is)", python, instead)
+}
+
+// unsupportedObject is the error of a pickled object that og-rek cannot
+// decode, which msg, og-rek's error, describes.
+func unsupportedObject(msg string) *UnsupportedValueError {
+	return unsupported("object", "the pickle holds a Python object that a Go program cannot read (%s)", msg)
+}
+
+// unsupportedDictKey is the error of a pickled dict with a key of a type
+// other than str.
+func unsupportedDictKey(typ string) *UnsupportedValueError {
+	return unsupported("dict key", "a dict has a key of type %s; only str keys can be read in Go", typ)
 }
 
 // tuple is a sequence that is a tuple in Python: the job's data and its
@@ -112,17 +132,9 @@ func toPickle(v any) (any, error) {
 	case []any:
 		return convertAll(v, toPickle)
 	case map[string]any:
-		out := make(map[any]any, len(v))
-		for k, x := range v {
-			p, err := toPickle(x)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = p
-		}
-		return out, nil
+		return pickleDict(v)
 	case Kwargs:
-		return toPickle(map[string]any(v))
+		return pickleDict(v)
 	case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
 		// A uint64 beyond int64 is written as Python's INT, which Python
 		// reads as an int and Unmarshal as a *big.Int.
@@ -140,23 +152,52 @@ func toPickle(v any) (any, error) {
 	case json.Number:
 		// Exactly: a whole number as an int of any size, as Python's
 		// json.loads reads it.
-		if i, err := v.Int64(); err == nil {
-			return i, nil
-		}
-		if !strings.ContainsAny(string(v), ".eE") {
-			if n, ok := new(big.Int).SetString(string(v), 10); ok {
-				return n, nil
-			}
-		}
-		f, err := v.Float64()
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
+		n, err := numberValue(v)
+		if err != nil {
 			return nil, fmt.Errorf("cannot pickle json.Number %q: %w", string(v), err)
 		}
-		return f, nil // ±Inf beyond float64's range, as Python's float() reads it
+		return n, nil
 	}
-	// Anything else (structs, typed maps and slices) goes as the JSON
-	// value it is: a dict, a list... Its numbers are kept as written (a
-	// uint64 beyond int64 stays exact).
+	return pickleMarshaled(v)
+}
+
+// numberValue is n as a generic value: an int64 when it is a whole number
+// that fits, a *big.Int when it is a whole number beyond, or else a
+// float64, ±Inf beyond float64's range (as Python's float() reads it). It
+// returns an error, and 0, only when n is not a number.
+func numberValue(n json.Number) (any, error) {
+	if i, err := n.Int64(); err == nil {
+		return i, nil
+	}
+	if !strings.ContainsAny(string(n), ".eE") {
+		if b, ok := new(big.Int).SetString(string(n), 10); ok {
+			return b, nil
+		}
+	}
+	f, err := n.Float64()
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return f, err
+	}
+	return f, nil
+}
+
+// pickleDict turns a dict into og-rek's.
+func pickleDict(v map[string]any) (any, error) {
+	out := make(map[any]any, len(v))
+	for k, x := range v {
+		p, err := toPickle(x)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = p
+	}
+	return out, nil
+}
+
+// pickleMarshaled turns anything that is not a generic value (structs,
+// typed maps and slices) into the JSON value it is: a dict, a list... Its
+// numbers are kept as written (a uint64 beyond int64 stays exact).
+func pickleMarshaled(v any) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -196,37 +237,49 @@ func fromPickle(v any) (any, error) {
 	case []any:
 		return convertAll(v, fromPickle)
 	case map[any]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			ks, ok := k.(string)
-			if !ok {
-				return nil, unsupported("dict key", "a dict has a key of type %s; only str keys can be read in Go", pythonType(k))
-			}
-			g, err := fromPickle(x)
-			if err != nil {
-				return nil, err
-			}
-			out[ks] = g
-		}
-		return out, nil
+		return fromPickleDict(v)
 	case ogórek.Call:
-		name := pyName(v.Callable)
-		switch name {
-		case "builtins.set", "__builtin__.set":
-			return nil, unsupported("set", "the pickle holds a Python set, which is not supported in Go (a list is)")
-		case "builtins.frozenset", "__builtin__.frozenset":
-			return nil, unsupported("frozenset", "the pickle holds a Python frozenset, which is not supported in Go (a tuple is)")
-		}
-		if v.Callable.Module == "datetime" {
-			return nil, unsupported(name, "the pickle holds a Python object, %s(...), that has no Go meaning: "+
-				"a Go program reads times written as strings or numbers", name)
-		}
-		return nil, unsupported(name, "the pickle holds a Python object, %s(...), that has no Go meaning", name)
+		return nil, unsupportedCall(v)
 	case ogórek.Class:
 		name := pyName(v)
 		return nil, unsupported(name, "the pickle holds a Python class or function, %s, that has no Go meaning", name)
 	}
 	return nil, unsupported(pythonType(v), "the pickle holds a Python value of type %s that has no Go meaning", pythonType(v))
+}
+
+// fromPickleDict turns og-rek's dict into a dict with str keys, the only
+// ones Go reads.
+func fromPickleDict(v map[any]any) (any, error) {
+	out := make(map[string]any, len(v))
+	for k, x := range v {
+		ks, ok := k.(string)
+		if !ok {
+			return nil, unsupportedDictKey(pythonType(k))
+		}
+		g, err := fromPickle(x)
+		if err != nil {
+			return nil, err
+		}
+		out[ks] = g
+	}
+	return out, nil
+}
+
+// unsupportedCall is the error of a Python object that the pickle makes
+// by a call, such as set([1, 2]) or datetime.datetime(...).
+func unsupportedCall(v ogórek.Call) *UnsupportedValueError {
+	name := pyName(v.Callable)
+	switch name {
+	case "builtins.set", "__builtin__.set":
+		return unsupportedSet("set")
+	case "builtins.frozenset", "__builtin__.frozenset":
+		return unsupportedSet("frozenset")
+	}
+	if v.Callable.Module == "datetime" {
+		return unsupported(name, "the pickle holds a Python object, %s(...), that has no Go meaning: "+
+			"a Go program reads times written as strings or numbers", name)
+	}
+	return unsupported(name, "the pickle holds a Python object, %s(...), that has no Go meaning", name)
 }
 
 // convertAll converts each element of v with f.

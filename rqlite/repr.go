@@ -55,10 +55,6 @@ func pyRepr(v any) string {
 		return "False"
 	case string:
 		return pyString(v)
-	case int:
-		return strconv.Itoa(v)
-	case int64:
-		return strconv.FormatInt(v, 10)
 	case json.Number:
 		return v.String()
 	case float64:
@@ -84,6 +80,13 @@ func pyRepr(v any) string {
 		}
 		return v.String()
 	}
+	return pyReprOther(v)
+}
+
+// pyReprOther is pyRepr of a value of a type that is not one of the
+// generic values: an integer or a string of any Go type as such, anything
+// else as the JSON value it is sent as.
+func pyReprOther(v any) string {
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -93,7 +96,6 @@ func pyRepr(v any) string {
 	case reflect.String:
 		return pyString(rv.String())
 	}
-	// Anything else is shown as the JSON value it is sent as.
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprintf("%v", v)

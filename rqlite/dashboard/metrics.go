@@ -85,36 +85,29 @@ func (c *collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 		}
 		sort.Strings(names)
 	}
-	shown := map[string]bool{}
 	for _, name := range names {
-		shown[name] = true
-		q := rqlite.NewQueue(name, c.rdb, nil)
-		st, err := q.Stats(ctx)
+		counts, err := readCounts(ctx, rqlite.NewQueue(name, c.rdb, nil))
 		if err != nil {
 			return err
 		}
-		canceled, err := q.Registry(rqlite.Canceled).Count(ctx)
-		if err != nil {
-			return err
-		}
-		for _, m := range []struct {
-			status string
-			n      int64
-		}{
-			{"queued", st.Jobs}, {"started", st.Started}, {"deferred", st.Deferred}, {"scheduled", st.Scheduled},
-			{"finished", st.Finished}, {"failed", st.Failed}, {"canceled", canceled},
-		} {
-			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(m.n), name, m.status)
+		for _, list := range lists {
+			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(counts.count(list)), name, list)
 		}
 	}
+	return c.collectWorkers(ctx, ch, names)
+}
 
+// collectWorkers sends the metrics of the workers of the queues names.
+func (c *collector) collectWorkers(ctx context.Context, ch chan<- prometheus.Metric, names []string) error {
 	workers, err := rqlite.Workers(ctx, c.rdb, "")
 	if err != nil {
 		return err
 	}
 	// Every queue has its idle and busy series, even at zero.
+	shown := map[string]bool{}
 	byState := map[[2]string]int{}
 	for _, name := range names {
+		shown[name] = true
 		byState[[2]string{name, "idle"}] = 0
 		byState[[2]string{name, "busy"}] = 0
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -63,7 +62,11 @@ func (c queueCounts) count(list string) int64 {
 var lists = []string{"queued", "started", "deferred", "scheduled", "finished", "failed", "canceled"}
 
 func (h *handler) counts(ctx context.Context, name string) (queueCounts, error) {
-	q := rqlite.NewQueue(name, h.rdb, h.qopts)
+	return readCounts(ctx, rqlite.NewQueue(name, h.rdb, h.qopts))
+}
+
+// readCounts reads the counts of queue q.
+func readCounts(ctx context.Context, q *rqlite.Queue) (queueCounts, error) {
 	st, err := q.Stats(ctx)
 	if err != nil {
 		return queueCounts{}, err
@@ -73,6 +76,17 @@ func (h *handler) counts(ctx context.Context, name string) (queueCounts, error) 
 		return queueCounts{}, err
 	}
 	return queueCounts{QueueStats: st, Canceled: canceled}, nil
+}
+
+// add adds the counts of c to t.
+func (t *queueCounts) add(c queueCounts) {
+	t.Jobs += c.Jobs
+	t.Started += c.Started
+	t.Deferred += c.Deferred
+	t.Scheduled += c.Scheduled
+	t.Finished += c.Finished
+	t.Failed += c.Failed
+	t.Canceled += c.Canceled
 }
 
 // workers returns the registered workers that listen on a queue shown.
@@ -109,14 +123,7 @@ func (h *handler) queuesPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Queues = append(d.Queues, c)
-		t := &d.Total
-		t.Jobs += c.Jobs
-		t.Started += c.Started
-		t.Deferred += c.Deferred
-		t.Scheduled += c.Scheduled
-		t.Finished += c.Finished
-		t.Failed += c.Failed
-		t.Canceled += c.Canceled
+		d.Total.add(c)
 	}
 	ws, err := h.workers(ctx)
 	if err != nil {
@@ -130,147 +137,6 @@ func (h *handler) queuesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l.Data = d
 	h.render(w, http.StatusOK, "queues", l)
-}
-
-// A tab links to one list of a queue.
-type tab struct {
-	List   string
-	Count  int64
-	Active bool
-}
-
-// A jobRow is one job of a list.
-type jobRow struct {
-	ID   string
-	Job  *rqlite.Job // nil if missing or unreadable
-	Err  string      // why Job is nil
-	Time time.Time   // the list's own time: enqueued, started, ended or due
-}
-
-type pager struct {
-	Page, Pages             int64
-	From, To, Total         int64
-	First, Prev, Next, Last string // "" where there is no such page
-}
-
-type listData struct {
-	Queue     string
-	List      string
-	Tabs      []tab
-	Rows      []jobRow
-	Pager     pager
-	TimeLabel string
-}
-
-// listPage shows a page of the jobs waiting in a queue or in one of its
-// registries.
-func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	name, list := r.PathValue("queue"), r.PathValue("list")
-	if list == "" {
-		list = "queued"
-	}
-	if !h.queueAllowed(name) || !slices.Contains(lists, list) {
-		h.fail(w, r, http.StatusNotFound, "There is no such page.")
-		return
-	}
-	title := name
-	if list != "queued" {
-		title += " · " + list
-	}
-	l := h.newLayout(w, r, title, "queues")
-	c, err := h.counts(ctx, name)
-	if err != nil {
-		h.fail(w, r, http.StatusBadGateway, "%v", err)
-		return
-	}
-	d := listData{Queue: name, List: list}
-	for _, li := range lists {
-		d.Tabs = append(d.Tabs, tab{List: li, Count: c.count(li), Active: li == list})
-	}
-
-	// The page: its IDs, then their hashes in one round trip.
-	size := int64(h.opts.PageSize)
-	total := c.count(list)
-	pages := max((total+size-1)/size, 1)
-	page, _ := strconv.ParseInt(r.URL.Query().Get("page"), 10, 64)
-	page = max(page, 1)
-	offset := (min(page, pages) - 1) * size
-	q := rqlite.NewQueue(name, h.rdb, h.qopts)
-	var ids []string
-	switch {
-	case page > pages:
-		// Past the end: nothing to read.
-	case list == "queued":
-		ids, err = q.JobIDs(ctx, offset, size)
-	default:
-		ids, err = q.Registry(rqlite.RegistryKind(list)).JobIDs(ctx, offset, size)
-	}
-	if err != nil {
-		h.fail(w, r, http.StatusBadGateway, "%v", err)
-		return
-	}
-	fetched, err := rqlite.FetchJobs(ctx, h.rdb, ids, h.qopts)
-	if err != nil {
-		h.fail(w, r, http.StatusBadGateway, "%v", err)
-		return
-	}
-	var due []float64
-	if list == "scheduled" && len(ids) > 0 {
-		if due, err = h.rdb.ZMScore(ctx, keys.Scheduled(name), ids...).Result(); err != nil {
-			h.fail(w, r, http.StatusBadGateway, "%v", err)
-			return
-		}
-	}
-	d.TimeLabel = map[string]string{
-		"queued": "Enqueued", "started": "Started", "deferred": "Created", "scheduled": "Due",
-		"finished": "Ended", "failed": "Ended", "canceled": "Created",
-	}[list]
-	for i, f := range fetched {
-		row := jobRow{ID: f.ID, Job: f.Job}
-		switch {
-		case errors.Is(f.Err, rqlite.ErrNoSuchJob):
-			row.Err = "The job's data is gone (expired or deleted)."
-		case f.Err != nil:
-			row.Err = "Cannot read the job: " + f.Err.Error()
-		}
-		if j := f.Job; j != nil {
-			switch list {
-			case "queued":
-				row.Time = j.EnqueuedAt
-			case "started":
-				row.Time = j.StartedAt
-			case "finished", "failed":
-				row.Time = j.EndedAt
-			default:
-				row.Time = j.CreatedAt
-			}
-		}
-		if due != nil && due[i] > 0 {
-			row.Time = time.Unix(int64(due[i]), 0)
-		}
-		d.Rows = append(d.Rows, row)
-	}
-
-	d.Pager = pager{Page: page, Pages: pages, Total: total}
-	if len(ids) > 0 {
-		d.Pager.From, d.Pager.To = offset+1, offset+int64(len(ids))
-	}
-	pageURL := func(p int64) string {
-		v := url.Values{}
-		if p > 1 {
-			v.Set("page", strconv.FormatInt(p, 10))
-		}
-		return withQuery(l.QueueURL(name, list), v)
-	}
-	if page > 1 {
-		d.Pager.First, d.Pager.Prev = pageURL(1), pageURL(min(page-1, pages))
-	}
-	if page < pages {
-		d.Pager.Next, d.Pager.Last = pageURL(page+1), pageURL(pages)
-	}
-	l.Data = d
-	h.render(w, http.StatusOK, "list", l)
 }
 
 // A resultRow is one run of a job.

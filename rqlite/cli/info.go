@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,14 +63,36 @@ func runInfo(ctx context.Context, out io.Writer, g *globalOptions, args []string
 		return err
 	}
 	defer s.close()
-	names := args
+	v := infoView{opts: o, p: painter{on: isTerminalWriter(out) && os.Getenv("NO_COLOR") == ""}}
+	if v.queues, err = openInfoQueues(ctx, s, args); err != nil {
+		return err
+	}
+	// As RQ: clean the registries and forget the dead workers, once.
+	for _, iq := range v.queues {
+		if err := iq.clean(ctx); err != nil {
+			return err
+		}
+	}
+	// With no queue at all, the workers are read from the default Redis.
+	if len(v.queues) == 0 && !o.onlyQueues {
+		if v.defaultClient, err = s.client(ctx, rqlite.DefaultQueue); err != nil {
+			return err
+		}
+	}
+	// On Ctrl-C RQ ends the line it may be on.
+	return redrawEvery(ctx, out, o.interval, v.draw, func(w io.Writer) { fmt.Fprintln(w) })
+}
+
+// openInfoQueues opens the queues named, or every queue of the default
+// Redis when none is, sorted.
+func openInfoQueues(ctx context.Context, s *session, names []string) ([]infoQueue, error) {
 	if len(names) == 0 {
 		c, err := s.client(ctx, rqlite.DefaultQueue)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if names, err = rqlite.AllQueues(ctx, c); err != nil {
-			return err
+			return nil, err
 		}
 		sort.Strings(names)
 	}
@@ -77,57 +100,58 @@ func runInfo(ctx context.Context, out io.Writer, g *globalOptions, args []string
 	for i, name := range names {
 		q, err := s.queue(ctx, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c, err := s.client(ctx, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		queues[i] = infoQueue{q: q, rdb: c}
 	}
-	// As RQ: clean the registries and forget the dead workers, once.
-	for _, iq := range queues {
-		for _, kind := range []rqlite.RegistryKind{rqlite.Finished, rqlite.Started, rqlite.Failed} {
-			if err := iq.q.Registry(kind).Cleanup(ctx); err != nil {
-				return err
-			}
-		}
-		if _, err := rqlite.Workers(ctx, iq.rdb, iq.q.Name); err != nil {
+	return queues, nil
+}
+
+// clean cleans the registries of the queue and forgets its dead workers.
+func (iq infoQueue) clean(ctx context.Context) error {
+	for _, kind := range []rqlite.RegistryKind{rqlite.Finished, rqlite.Started, rqlite.Failed} {
+		if err := iq.q.Registry(kind).Cleanup(ctx); err != nil {
 			return err
 		}
 	}
-	// With no queue at all, the workers are read from the default Redis.
-	var defaultClient *redis.Client
-	if len(queues) == 0 && !o.onlyQueues {
-		if defaultClient, err = s.client(ctx, rqlite.DefaultQueue); err != nil {
-			return err
-		}
+	_, err := rqlite.Workers(ctx, iq.rdb, iq.q.Name)
+	return err
+}
+
+// infoView is what rq info shows, drawn once or at each interval.
+type infoView struct {
+	opts          infoOptions
+	p             painter
+	queues        []infoQueue
+	defaultClient *redis.Client // where the workers are read with no queue
+}
+
+// draw writes the queues, the workers or both, as the flags ask.
+func (v infoView) draw(ctx context.Context, w io.Writer) error {
+	switch {
+	case v.opts.onlyQueues:
+		return showQueues(ctx, w, v.p, v.queues, v.opts.raw)
+	case v.opts.onlyWorkers:
+		return v.showWorkers(ctx, w)
 	}
-	p := painter{on: isTerminalWriter(out) && os.Getenv("NO_COLOR") == ""}
-	draw := func(ctx context.Context, w io.Writer) error {
-		switch {
-		case o.onlyQueues:
-			return showQueues(ctx, w, p, queues, o.raw)
-		case o.onlyWorkers:
-			return showWorkers(ctx, w, p, queues, defaultClient, o.raw, o.byQueue)
-		}
-		if err := showQueues(ctx, w, p, queues, o.raw); err != nil {
-			return err
-		}
-		if !o.raw {
-			fmt.Fprintln(w)
-		}
-		if err := showWorkers(ctx, w, p, queues, defaultClient, o.raw, o.byQueue); err != nil {
-			return err
-		}
-		if !o.raw {
-			fmt.Fprintln(w)
-			fmt.Fprintf(w, "Updated: %s\n", pythonNow(time.Now()))
-		}
-		return nil
+	if err := showQueues(ctx, w, v.p, v.queues, v.opts.raw); err != nil {
+		return err
 	}
-	// On Ctrl-C RQ ends the line it may be on.
-	return redrawEvery(ctx, out, o.interval, draw, func(w io.Writer) { fmt.Fprintln(w) })
+	if !v.opts.raw {
+		fmt.Fprintln(w)
+	}
+	if err := v.showWorkers(ctx, w); err != nil {
+		return err
+	}
+	if !v.opts.raw {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Updated: %s\n", pythonNow(time.Now()))
+	}
+	return nil
 }
 
 // showQueues writes the queues with their sizes, as RQ's show_queues.
@@ -182,67 +206,80 @@ func chartScale(n int64) int64 {
 
 // showWorkers writes the workers of the queues (of every queue when there
 // are none), as RQ's show_workers.
-func showWorkers(ctx context.Context, w io.Writer, p painter, queues []infoQueue, defaultClient *redis.Client, raw, byQueue bool) error {
-	perQueue := make([][]rqlite.WorkerInfo, len(queues))
-	seen := map[string]bool{}
-	var workers []rqlite.WorkerInfo
-	add := func(ws []rqlite.WorkerInfo) {
-		for _, wi := range ws {
-			if !seen[wi.Name] {
-				seen[wi.Name] = true
-				workers = append(workers, wi)
-			}
-		}
+func (v infoView) showWorkers(ctx context.Context, w io.Writer) error {
+	workers, perQueue, err := v.workers(ctx)
+	if err != nil {
+		return err
 	}
-	if len(queues) > 0 {
-		for i, iq := range queues {
-			ws, err := rqlite.Workers(ctx, iq.rdb, iq.q.Name)
-			if err != nil {
-				return err
-			}
-			perQueue[i] = ws
-			add(ws)
-		}
+	if v.opts.byQueue {
+		showWorkersByQueue(w, v.p, v.queues, perQueue)
 	} else {
-		ws, err := rqlite.Workers(ctx, defaultClient, "")
-		if err != nil {
-			return err
-		}
-		add(ws)
-	}
-	sort.Slice(workers, func(i, j int) bool { return workers[i].Name < workers[j].Name })
-
-	if !byQueue {
 		for _, wi := range workers {
 			name := fmt.Sprintf("%s (%s %s %s)", wi.Name, orNone(wi.Hostname), orNone(wi.IPAddress), pidString(wi.PID))
 			queueNames := strings.Join(wi.Queues, ", ")
-			if raw {
+			if v.opts.raw {
 				fmt.Fprintf(w, "worker %s %s %s\n", name, wi.State, queueNames)
 			} else {
-				fmt.Fprintf(w, "%s: %s %s\n", name, p.state(wi.State), queueNames)
+				fmt.Fprintf(w, "%s: %s %s\n", name, v.p.state(wi.State), queueNames)
 			}
-		}
-	} else {
-		width := 0
-		for _, iq := range queues {
-			width = max(width, len([]rune(iq.q.Name)))
-		}
-		for i, iq := range queues {
-			list := "–"
-			if len(perQueue[i]) > 0 {
-				items := make([]string, len(perQueue[i]))
-				for j, wi := range perQueue[i] { // sorted by name
-					items[j] = fmt.Sprintf("%s (%s)", wi.Name, p.state(wi.State))
-				}
-				list = strings.Join(items, ", ")
-			}
-			fmt.Fprintf(w, "%-*s %s\n", width+1, iq.q.Name+":", list)
 		}
 	}
-	if !raw {
-		fmt.Fprintf(w, "%d workers, %d queues\n", len(workers), len(queues))
+	if !v.opts.raw {
+		fmt.Fprintf(w, "%d workers, %d queues\n", len(workers), len(v.queues))
 	}
 	return nil
+}
+
+// workers reads the workers of each queue, and all of them once each,
+// sorted by name; with no queues, all the workers of the default Redis.
+func (v infoView) workers(ctx context.Context) (all []rqlite.WorkerInfo, perQueue [][]rqlite.WorkerInfo, err error) {
+	if len(v.queues) == 0 {
+		ws, err := rqlite.Workers(ctx, v.defaultClient, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		return uniqueByName(ws), nil, nil
+	}
+	perQueue = make([][]rqlite.WorkerInfo, len(v.queues))
+	for i, iq := range v.queues {
+		if perQueue[i], err = rqlite.Workers(ctx, iq.rdb, iq.q.Name); err != nil {
+			return nil, nil, err
+		}
+	}
+	return uniqueByName(slices.Concat(perQueue...)), perQueue, nil
+}
+
+// uniqueByName returns the workers once each, sorted by name.
+func uniqueByName(ws []rqlite.WorkerInfo) []rqlite.WorkerInfo {
+	seen := map[string]bool{}
+	var out []rqlite.WorkerInfo
+	for _, wi := range ws {
+		if !seen[wi.Name] {
+			seen[wi.Name] = true
+			out = append(out, wi)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// showWorkersByQueue writes each queue with its workers (rq info -R).
+func showWorkersByQueue(w io.Writer, p painter, queues []infoQueue, perQueue [][]rqlite.WorkerInfo) {
+	width := 0
+	for _, iq := range queues {
+		width = max(width, len([]rune(iq.q.Name)))
+	}
+	for i, iq := range queues {
+		list := "–"
+		if len(perQueue[i]) > 0 {
+			items := make([]string, len(perQueue[i]))
+			for j, wi := range perQueue[i] { // sorted by name
+				items[j] = fmt.Sprintf("%s (%s)", wi.Name, p.state(wi.State))
+			}
+			list = strings.Join(items, ", ")
+		}
+		fmt.Fprintf(w, "%-*s %s\n", width+1, iq.q.Name+":", list)
+	}
 }
 
 // orNone shows a missing value as Python shows None.

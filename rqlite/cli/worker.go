@@ -207,17 +207,7 @@ func burstProgress(rdb redis.UniversalClient, queues []string, o *rqlite.WorkerO
 		os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return nil
 	}
-	waiting := func() int64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		var n int64
-		for _, q := range queues {
-			c, _ := rqlite.NewQueue(q, rdb, nil).Count(ctx)
-			n += c
-		}
-		return n
-	}
-	total := waiting()
+	total := waitingJobs(rdb, queues)
 	if total == 0 {
 		return nil
 	}
@@ -238,11 +228,34 @@ func burstProgress(rdb redis.UniversalClient, queues []string, o *rqlite.WorkerO
 		}
 	}
 	o.JobDone = func(string, rqlite.Status) {
-		bar.jobDone(waiting())
+		bar.jobDone(waitingJobs(rdb, queues))
 		screen.Refresh()
 	}
 	screen.Refresh()
-	tick := time.NewTicker(time.Second) // for the clock of the bar
+	stopClock := refreshEverySecond(screen) // for the clock of the bar
+	return func() {
+		stopClock()
+		restore()
+	}
+}
+
+// waitingJobs is the number of jobs waiting in the queues, those that
+// could be counted within a second.
+func waitingJobs(rdb redis.UniversalClient, queues []string) int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var n int64
+	for _, q := range queues {
+		c, _ := rqlite.NewQueue(q, rdb, nil).Count(ctx)
+		n += c
+	}
+	return n
+}
+
+// refreshEverySecond redraws the screen every second until the function it
+// returns is called, which returns once the redrawing has stopped.
+func refreshEverySecond(screen *statusScreen) (stop func()) {
+	tick := time.NewTicker(time.Second)
 	quit := make(chan struct{})
 	ticked := make(chan struct{})
 	go func() {
@@ -260,7 +273,6 @@ func burstProgress(rdb redis.UniversalClient, queues []string, o *rqlite.WorkerO
 		tick.Stop()
 		close(quit)
 		<-ticked
-		restore()
 	}
 }
 

@@ -145,8 +145,40 @@ func tryRedisServer(path string) (b *backend, exited bool, err error) {
 	// the directory is removed as soon as the server runs (or fails).
 	defer os.RemoveAll(dir)
 
-	out := &tailBuffer{max: 4096}
-	cmd := exec.Command(path,
+	p, err := startServerProcess(path, port, dir)
+	if err != nil {
+		return nil, false, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	opts := &redis.Options{Addr: addr}
+	if exited, err := p.waitForPing(addr, opts); err != nil {
+		return nil, exited, err
+	}
+	u := &url.URL{Scheme: "redis", Host: addr, Path: "/0"}
+	b = newBackend(KindRedisServer, opts, u)
+	b.stop = func() {
+		_ = b.admin.Close()
+		p.kill()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+	defer cancel()
+	b.dbs = countDatabases(ctx, b.admin)
+	return b, false, nil
+}
+
+// serverProcess is a redis-server that rqtest started.
+type serverProcess struct {
+	path   string
+	cmd    *exec.Cmd
+	out    *tailBuffer // the end of its output
+	waited chan error  // its exit
+}
+
+// startServerProcess starts redis-server from path on a loopback port,
+// keeping nothing on disk, with dir as its directory.
+func startServerProcess(path string, port int, dir string) (*serverProcess, error) {
+	p := &serverProcess{path: path, out: &tailBuffer{max: 4096}, waited: make(chan error, 1)}
+	p.cmd = exec.Command(path,
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
 		"--save", "",
@@ -154,50 +186,44 @@ func tryRedisServer(path string) (b *backend, exited bool, err error) {
 		"--databases", strconv.Itoa(serverDatabases),
 		"--dir", dir,
 	)
-	cmd.Stdout = out
-	cmd.Stderr = out
-	setPdeathsig(cmd)
-	if err := cmd.Start(); err != nil {
-		return nil, false, fmt.Errorf("cannot start %s: %v", path, err)
+	p.cmd.Stdout = p.out
+	p.cmd.Stderr = p.out
+	setPdeathsig(p.cmd)
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cannot start %s: %v", path, err)
 	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	kill := func() {
-		_ = cmd.Process.Kill()
-		<-waited
-	}
+	go func() { p.waited <- p.cmd.Wait() }()
+	return p, nil
+}
 
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	opts := &redis.Options{Addr: addr}
+// kill stops the server and waits for it.
+func (p *serverProcess) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.waited
+}
+
+// waitForPing waits for the server to answer PING on addr. It fails if the
+// server exits first (exited), or kills it if it has not answered within
+// startTimeout.
+func (p *serverProcess) waitForPing(addr string, opts *redis.Options) (exited bool, err error) {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		perr := pingOnce(addr, opts)
 		if perr == nil {
-			break
+			return false, nil
 		}
 		select {
-		case werr := <-waited:
-			return nil, true, fmt.Errorf("%s exited before answering PING on %s (%v): %s",
-				path, addr, werr, out.oneLine())
+		case werr := <-p.waited:
+			return true, fmt.Errorf("%s exited before answering PING on %s (%v): %s",
+				p.path, addr, werr, p.out.oneLine())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			kill()
-			return nil, false, fmt.Errorf("%s did not answer PING on %s within %v (last error: %v): %s",
-				path, addr, startTimeout, perr, out.oneLine())
+			p.kill()
+			return false, fmt.Errorf("%s did not answer PING on %s within %v (last error: %v): %s",
+				p.path, addr, startTimeout, perr, p.out.oneLine())
 		}
 	}
-
-	u := &url.URL{Scheme: "redis", Host: addr, Path: "/0"}
-	b = newBackend(KindRedisServer, opts, u)
-	b.stop = func() {
-		_ = b.admin.Close()
-		kill()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
-	defer cancel()
-	b.dbs = countDatabases(ctx, b.admin)
-	return b, false, nil
 }
 
 // startEmbedded starts an in-process miniredis server on a loopback port.

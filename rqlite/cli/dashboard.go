@@ -144,14 +144,7 @@ func serveDashboard(ctx context.Context, out io.Writer, addr string, h http.Hand
 	defer stop()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		var opErr *net.OpError
-		if errors.As(err, &opErr) {
-			err = opErr.Err
-		}
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("cannot listen on %s: %v (choose another address with --listen)", addr, err)
-		}
-		return fmt.Errorf("cannot listen on %s: %v", addr, err)
+		return listenError(addr, err, "choose another address with --listen")
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)

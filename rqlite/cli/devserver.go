@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -41,14 +40,7 @@ func runDevServer(ctx context.Context, out io.Writer, addr string) error {
 
 	s, err := startDevServer(addr)
 	if err != nil {
-		var opErr *net.OpError
-		if errors.As(err, &opErr) {
-			err = opErr.Err
-		}
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("cannot listen on %s: %v (is another Redis server running? choose another address with --addr)", addr, err)
-		}
-		return fmt.Errorf("cannot listen on %s: %v", addr, err)
+		return listenError(addr, err, "is another Redis server running? choose another address with --addr")
 	}
 	defer s.Close()
 

@@ -8,10 +8,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -106,6 +109,19 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 // oneLine puts a message on a single line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// listenError says that a server cannot listen on addr, and why; when the
+// address is taken, inUse says what to do.
+func listenError(addr string, err error, inUse string) error {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		err = opErr.Err
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: %v (%s)", addr, err, inUse)
+	}
+	return fmt.Errorf("cannot listen on %s: %v", addr, err)
 }
 
 func envOr(name, fallback string) string {

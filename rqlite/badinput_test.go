@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -288,12 +289,13 @@ func TestBadInputRefusedAtEnqueue(t *testing.T) {
 func TestBadInputQueueNames(t *testing.T) {
 	b, r := workerSetup(t)
 	for _, name := range []string{"a b", "a,b", "tab\tx", "nl\nx", "del\x7f", " "} {
+		var bad *rqlite.OptionError
 		_, err := b.queue(name).Enqueue(b.ctx, "test.note", "x")
-		if err == nil || !strings.Contains(err.Error(), "invalid queue name") || !strings.Contains(err.Error(), strconv.Quote(name)) {
-			t.Errorf("Enqueue in %q: err = %v, want invalid queue name naming it", name, err)
+		if !errors.As(err, &bad) || bad.Option != "queue name" || bad.Value != name || !strings.Contains(err.Error(), strconv.Quote(name)) {
+			t.Errorf("Enqueue in %q: err = %v, want an invalid queue name naming it", name, err)
 		}
-		if _, err := rqlite.NewWorker(b.rdb, []string{"default", name}, nil); err == nil || !strings.Contains(err.Error(), strconv.Quote(name)) {
-			t.Errorf("NewWorker on %q: err = %v", name, err)
+		if _, err := rqlite.NewWorker(b.rdb, []string{"default", name}, nil); !errors.As(err, &bad) || bad.Option != "queue name" || bad.Value != name {
+			t.Errorf("NewWorker on %q: err = %v, want an invalid queue name", name, err)
 		}
 	}
 	if n := b.rdb.DBSize(b.ctx).Val(); n != 0 {

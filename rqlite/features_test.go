@@ -310,8 +310,9 @@ func TestEnqueueExternalFunction(t *testing.T) {
 		t.Errorf("hash = %v", h)
 	}
 	// The same name as a plain string is refused: it is no task of ours.
-	if _, err := q.Enqueue(b.ctx, "informes.generar", 2026); err == nil || !strings.Contains(err.Error(), `unknown function "informes.generar"`) {
-		t.Errorf("err = %v", err)
+	var unknown *rqlite.UnknownTaskError
+	if _, err := q.Enqueue(b.ctx, "informes.generar", 2026); !errors.As(err, &unknown) || unknown.Name != "informes.generar" {
+		t.Errorf("err = %v, want an *UnknownTaskError for informes.generar", err)
 	}
 	if _, err := q.Enqueue(b.ctx, rqlite.External("mal nombre")); err == nil {
 		t.Error("an external name with a space was accepted")

@@ -291,8 +291,9 @@ func TestParseTimeout(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"10x", "1.5h", "h", "", "m5", "99999999999999999999"} {
-		if _, err := rqlite.ParseTimeout(in); err == nil || !strings.Contains(err.Error(), `"`+in+`"`) {
-			t.Errorf("ParseTimeout(%q) error = %v, want one naming the value", in, err)
+		var bad *rqlite.OptionError
+		if _, err := rqlite.ParseTimeout(in); !errors.As(err, &bad) || bad.Option != "timeout" || bad.Value != in {
+			t.Errorf("ParseTimeout(%q) error = %v, want an *OptionError naming the value", in, err)
 		}
 	}
 }

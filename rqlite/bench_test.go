@@ -86,6 +86,20 @@ func BenchmarkWorkerDequeueFinish(b *testing.B) {
 	})
 }
 
+// BenchmarkWorkerIsolated is BenchmarkWorkerDequeueFinish with each job run
+// in a work horse (this test binary, which has the no-op task in
+// DefaultTasks).
+func BenchmarkWorkerIsolated(b *testing.B) {
+	benchDrain(b, func(rdb *redis.Client, queue string, opts *rqlite.WorkerOptions) (worker, error) {
+		opts.Isolated = true
+		return rqlite.NewWorker(rdb, []string{queue}, opts)
+	})
+}
+
+func init() {
+	rqlite.Register("bench.noop", func(i int) {}, "i") // for the work horses
+}
+
 // BenchmarkWorkerPool10 is a burst pool of ten workers draining b.N
 // queued no-op jobs. Only the draining is timed.
 func BenchmarkWorkerPool10(b *testing.B) {

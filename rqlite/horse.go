@@ -1,8 +1,8 @@
 package rqlite
 
 import (
+	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -110,20 +110,20 @@ func serveHorseOnce(tasks *TaskRegistry, s Serializer) {
 // from Redis, in the stored bytes, so that the horse decodes its call with
 // the job's serializer as an in-process worker does.
 type horseRequest struct {
-	ID         string            `json:"id"`
-	Hash       map[string][]byte `json:"hash"`
-	Serializer string            `json:"serializer"` // its Name
-	TimeoutMS  int64             `json:"timeout_ms"` // 0: none
+	ID         string
+	Hash       map[string][]byte
+	Serializer string // its Name
+	TimeoutMS  int64  // 0: none
 }
 
 // horseReply is a line from a horse: a meta update while a job runs, or
 // the job's ran. Values are in the job's serializer.
 type horseReply struct {
-	Kind  string `json:"kind"`            // meta, ok, error, uncalled, panic, stopped
-	Value []byte `json:"value,omitempty"` // ok: the result; meta: the meta
-	Error string `json:"error,omitempty"`
-	Stack string `json:"stack,omitempty"`
-	Cause string `json:"cause,omitempty"` // stopped: see causeNames
+	Kind  string // meta, ok, error, uncalled, panic, stopped
+	Value []byte // ok: the result; meta: the meta
+	Error string
+	Stack string
+	Cause string // stopped: see causeNames
 }
 
 // causeNames name the causes of a stopped job on the pipe.
@@ -137,12 +137,11 @@ var causeNames = map[string]error{"timeout": errJobTimeout, "stopped": errStoppe
 // Jobs are decoded with the serializer their request names, or with s
 // when its name is that one (a serializer of the program's own).
 func serveHorse(tasks *TaskRegistry, s Serializer, in io.Reader, out io.Writer, die func()) {
-	enc := json.NewEncoder(out)
 	var mu sync.Mutex
 	send := func(m horseReply) {
 		mu.Lock()
 		defer mu.Unlock()
-		enc.Encode(m)
+		m.write(out)
 	}
 	// Requests are read while jobs run, so that the end of them is seen at
 	// once. pending counts the jobs read whose outcome is not yet sent: it
@@ -152,10 +151,10 @@ func serveHorse(tasks *TaskRegistry, s Serializer, in io.Reader, out io.Writer, 
 	reqs := make(chan *horseRequest)
 	go func() {
 		defer close(reqs)
-		dec := json.NewDecoder(in)
+		r := bufio.NewReader(in)
 		for {
-			req := new(horseRequest)
-			if err := dec.Decode(req); err != nil {
+			req, err := readHorseRequest(r)
+			if err != nil {
 				if pending.Load() > 0 {
 					die() // the worker is gone in the middle of a job
 				}
@@ -230,13 +229,13 @@ func replyOf(r ran) horseReply {
 	return horseReply{Kind: "ok", Value: r.stored}
 }
 
-// ranOf reads what replyOf wrote; a result is decoded with s, for the
-// job's callbacks.
+// ranOf reads what replyOf wrote; a result is decoded with s, if not nil,
+// for the job's success callback.
 func ranOf(m horseReply, s Serializer) ran {
 	switch m.Kind {
 	case "ok":
 		r := ran{stored: m.Value}
-		if m.Value != nil {
+		if m.Value != nil && s != nil {
 			v, err := s.Unmarshal(m.Value)
 			if err != nil {
 				return ran{err: fmt.Errorf("the work horse sent a result that cannot be read: %w", err)}

@@ -5,7 +5,6 @@ package rqlite_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -327,14 +326,10 @@ func TestIsolatedHorseEndsWithItsRequests(t *testing.T) {
 		<-exited
 	})
 
-	// A request as the worker sends it (horseRequest).
+	// A request as the worker sends it.
 	data, err := rqlite.JSON.Marshal([]any{"isolated.scribble", nil, s.args(), map[string]any{}})
 	must(t, err)
-	req, err := json.Marshal(map[string]any{"id": "j1", "serializer": "json", "timeout_ms": 0,
-		"hash": map[string][]byte{"data": data, "origin": []byte("default")}})
-	must(t, err)
-	_, err = reqW.Write(append(req, '\n'))
-	must(t, err)
+	must(t, rqlite.WriteHorseRequest(reqW, "j1", "json", map[string][]byte{"data": data, "origin": []byte("default")}))
 	s.waitStarted()
 	reqW.Close()
 

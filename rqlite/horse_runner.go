@@ -3,7 +3,6 @@ package rqlite
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -49,7 +48,7 @@ func (r *horseRunner) start(ctx context.Context, job *Job, hash map[string]strin
 	if timeout > 0 {
 		req.TimeoutMS = timeout.Milliseconds()
 	}
-	if err := h.req.Encode(&req); err != nil {
+	if err := req.write(h.reqFile); err != nil {
 		out <- ran{died: r.kill(h)}
 		return out
 	}
@@ -65,7 +64,11 @@ func (r *horseRunner) await(ctx context.Context, h *horse, job *Job) ran {
 		select {
 		case m := <-h.replies:
 			if m.Kind != "meta" {
-				return ranOf(m, r.c.serializer)
+				var s Serializer // the result is decoded for a success callback only
+				if job.OnSuccess != "" {
+					s = r.c.serializer
+				}
+				return ranOf(m, s)
 			}
 			if err := r.c.writeMeta(context.WithoutCancel(ctx), job.ID, m.Value); err != nil {
 				r.log.Errorf("%v", err)
@@ -162,7 +165,6 @@ func (r *horseRunner) replace(h *horse) {
 // horse is the worker's side of a work horse process.
 type horse struct {
 	cmd     *exec.Cmd
-	req     *json.Encoder
 	reqFile *os.File
 	replies chan horseReply
 	exited  chan struct{} // closed when the process has exited
@@ -199,12 +201,12 @@ func startHorse() (*horse, error) {
 	}
 	reqR.Close()
 	repW.Close()
-	h := &horse{cmd: cmd, req: json.NewEncoder(reqW), reqFile: reqW, replies: make(chan horseReply, 16), exited: make(chan struct{})}
+	h := &horse{cmd: cmd, reqFile: reqW, replies: make(chan horseReply, 16), exited: make(chan struct{})}
 	go func() {
-		dec := json.NewDecoder(bufio.NewReader(repR))
+		r := bufio.NewReader(repR)
 		for {
-			var m horseReply
-			if err := dec.Decode(&m); err != nil {
+			m, err := readHorseReply(r)
+			if err != nil {
 				break
 			}
 			h.replies <- m

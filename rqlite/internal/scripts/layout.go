@@ -118,13 +118,28 @@ func fits(s slot, t reflect.Type) bool {
 
 // sending collects the KEYS or the ARGV of one call.
 type sending struct {
-	items   []any
-	omitted string // the field left out by omitempty, if any
+	keys    bool     // KEYS, into strs; else ARGV, into items
+	strs    []string // the KEYS
+	items   []any    // the ARGV
+	omitted string   // the field left out by omitempty, if any
 }
 
 // marshal returns the KEYS and ARGV that the struct value v sends.
 func marshal(slots []slot, v reflect.Value) ([]string, []any, error) {
-	var keys, argv sending
+	nk, na := 0, 0
+	for _, s := range slots {
+		n := 1
+		if s.position == 0 {
+			n = v.Field(s.field).Len()
+		}
+		if s.kind == "KEYS" {
+			nk += n
+		} else {
+			na += n
+		}
+	}
+	keys := sending{keys: true, strs: make([]string, 0, nk)}
+	argv := sending{items: make([]any, 0, na)}
 	for _, s := range slots {
 		to := &argv
 		if s.kind == "KEYS" {
@@ -134,11 +149,7 @@ func marshal(slots []slot, v reflect.Value) ([]string, []any, error) {
 			return nil, nil, err
 		}
 	}
-	ks := make([]string, len(keys.items))
-	for i, k := range keys.items {
-		ks[i] = k.(string)
-	}
-	return ks, argv.items, nil
+	return keys.strs, argv.items, nil
 }
 
 // add appends the value f of slot s.
@@ -152,13 +163,17 @@ func (to *sending) add(s slot, f reflect.Value) error {
 	case s.omitEmpty && empty:
 		to.omitted = s.name
 		return nil
+	case to.keys && s.position == 0:
+		to.strs = append(to.strs, f.Interface().([]string)...)
+	case to.keys:
+		to.strs = append(to.strs, f.String())
 	case s.position == 0:
 		for i := range f.Len() {
 			to.items = append(to.items, f.Index(i).Interface())
 		}
-		return nil
+	default:
+		to.items = append(to.items, value(s, f))
 	}
-	to.items = append(to.items, value(s, f))
 	return nil
 }
 

@@ -75,15 +75,7 @@ func TestModesCancelOrDeleteWhileRunning(t *testing.T) {
 				must(t, err)
 				dep, err := q.EnqueueCall(b.ctx, "modes.echo", &rqlite.EnqueueOptions{Args: []any{"después"}, DependsOn: []string{job.ID}})
 				must(t, err)
-				w, err := rqlite.NewWorker(b.rdb, nil, &rqlite.WorkerOptions{Burst: true, Isolated: m.isolated, RQ2: c.rq2,
-					Name: "cancel-" + m.name, Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard}})
-				must(t, err)
-				done := make(chan error, 1)
-				go func() { done <- w.Work(b.ctx) }()
-				waitWithin(t, 20*time.Second, "the job to start", func() bool {
-					st, _ := job.GetStatus(b.ctx)
-					return st == rqlite.StatusStarted
-				})
+				wait := workWhileRunning(t, b, job, &rqlite.WorkerOptions{Isolated: m.isolated, RQ2: c.rq2, Name: "cancel-" + m.name})
 				if c.action == "cancel" {
 					must(t, job.Cancel(b.ctx, false))
 					// Out of the started registry, whatever the layout.
@@ -94,12 +86,7 @@ func TestModesCancelOrDeleteWhileRunning(t *testing.T) {
 					must(t, job.Delete(b.ctx))
 				}
 				must(t, os.WriteFile(release, nil, 0o644))
-				select {
-				case err := <-done:
-					must(t, err)
-				case <-time.After(30 * time.Second):
-					t.Fatal("the worker did not finish")
-				}
+				wait()
 				checkEndState(t, b, job.ID, dep, c.want.status, c.want.registries, c.want.canceled, c.want.dependent)
 				if c.action == "delete" {
 					if meta := b.rdb.HGet(b.ctx, keys.Job(job.ID), "meta").Val(); meta != "" {
@@ -148,23 +135,34 @@ func TestModesStoppedJobQueuesDependents(t *testing.T) {
 			must(t, err)
 			dep, err := q.EnqueueCall(b.ctx, "modes.echo", &rqlite.EnqueueOptions{Args: []any{"después"}, DependsOn: []string{job.ID}})
 			must(t, err)
-			w, err := rqlite.NewWorker(b.rdb, nil, &rqlite.WorkerOptions{Burst: true, Isolated: m.isolated,
-				Name: "stop-" + m.name, Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard}})
-			must(t, err)
-			done := make(chan error, 1)
-			go func() { done <- w.Work(b.ctx) }()
-			waitWithin(t, 20*time.Second, "the job to start", func() bool {
-				st, _ := job.GetStatus(b.ctx)
-				return st == rqlite.StatusStarted
-			})
+			wait := workWhileRunning(t, b, job, &rqlite.WorkerOptions{Isolated: m.isolated, Name: "stop-" + m.name})
 			must(t, rqlite.StopJob(b.ctx, b.rdb, job.ID))
-			select {
-			case err := <-done:
-				must(t, err)
-			case <-time.After(30 * time.Second):
-				t.Fatal("the worker did not finish")
-			}
+			wait()
 			checkEndState(t, b, job.ID, dep, rqlite.StatusStopped, []string{"failed"}, false, rqlite.StatusFinished)
 		})
+	}
+}
+
+// workWhileRunning starts a burst worker with opts and returns once job
+// runs; the function it returns waits for the worker to finish.
+func workWhileRunning(t *testing.T, b *bundle, job *rqlite.Job, opts *rqlite.WorkerOptions) (wait func()) {
+	t.Helper()
+	opts.Burst, opts.Logger = true, &rqlite.Logger{Out: io.Discard, Err: io.Discard}
+	w, err := rqlite.NewWorker(b.rdb, nil, opts)
+	must(t, err)
+	done := make(chan error, 1)
+	go func() { done <- w.Work(b.ctx) }()
+	waitWithin(t, 20*time.Second, "the job to start", func() bool {
+		st, _ := job.GetStatus(b.ctx)
+		return st == rqlite.StatusStarted
+	})
+	return func() {
+		t.Helper()
+		select {
+		case err := <-done:
+			must(t, err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("the worker did not finish")
+		}
 	}
 }

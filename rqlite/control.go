@@ -3,7 +3,6 @@ package rqlite
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -12,12 +11,6 @@ import (
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/scripts"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 )
-
-// ErrAlreadyCanceled is returned when canceling a job that is canceled.
-var ErrAlreadyCanceled = errors.New("rqlite: job is already canceled")
-
-// ErrNotRunning is returned when stopping a job that no worker is running.
-var ErrNotRunning = errors.New("rqlite: job is not being run by a worker")
 
 // Cancel cancels the job, as RQ's job.cancel: it will not run. It leaves
 // its queue and registries for the canceled registry (rq:canceled:Q). With

@@ -15,6 +15,12 @@ var ErrNoSuchJob = errors.New("rqlite: no such job")
 // Redis. The error says which.
 var ErrNoConnection = errors.New("rqlite: no Redis connection")
 
+// ErrAlreadyCanceled is returned when canceling a job that is canceled.
+var ErrAlreadyCanceled = errors.New("rqlite: job is already canceled")
+
+// ErrNotRunning is returned when stopping a job that no worker is running.
+var ErrNotRunning = errors.New("rqlite: job is not being run by a worker")
+
 // An OptionError says that a value given to rqlite (an option, a job ID, a
 // queue, task or worker name, a timeout...) cannot be taken, and why.
 type OptionError struct {

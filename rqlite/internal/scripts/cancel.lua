@@ -24,8 +24,9 @@ if ARGV[4] == '1' then
   enqueue_dependents(id, ARGV[3], id)
 end
 redis.call('LREM', KEY.queue(origin), 0, id)
-for _, registry in ipairs({KEY.started, KEY.finished, KEY.failed, KEY.deferred, KEY.scheduled}) do
-  redis.call('ZREM', registry(origin), id)
+for _, registry in ipairs({KEY.started(origin), KEY.finished(origin), KEY.failed(origin),
+    KEY.deferred(origin), KEY.scheduled(origin)}) do
+  redis.call('ZREM', registry, id)
 end
 -- In RQ 2.x's layout, the job's started entries are ID:EXECUTION, one per
 -- execution, as RQ 2.x's cancel removes them (the executions themselves

@@ -1,7 +1,9 @@
 package scripts
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
@@ -35,11 +37,108 @@ var keyConsts = []struct{ lua, value string }{
 	{"queues", keys.Queues},
 }
 
-// preamble is the Lua text that precedes every script: it defines the
-// local table KEY, whose functions build the key names as package keys
-// does, and KEY.queue_name(k), the name of queue k (keys.Queue's
-// inverse).
-var preamble = mustPreamble()
+// The scripts write key names as KEY.job(id), KEY.queue(name),
+// KEY.queues...: expandKeys replaces each, when a script is loaded, by the
+// Lua expression that builds the name as package keys does ('rq:job:' ..
+// (id)), and KEY.queue_name(k), the name of queue k (keys.Queue's
+// inverse), by a string.sub. Expanded in the text, they cost nothing when
+// a script runs (a table of functions built on each call cost Redis 5 µs
+// a call).
+
+var keyUse = regexp.MustCompile(`\bKEY\.(\w+)`)
+
+// expandKeys expands the KEY names of Lua source src.
+func expandKeys(src string) (string, error) {
+	var b strings.Builder
+	for {
+		m := keyUse.FindStringSubmatchIndex(src)
+		if m == nil {
+			b.WriteString(src)
+			return b.String(), nil
+		}
+		b.WriteString(src[:m[0]])
+		name, rest := src[m[2]:m[3]], src[m[1]:]
+		expr, rest, err := expandKey(name, rest)
+		if err != nil {
+			return "", fmt.Errorf("KEY.%s: %w", name, err)
+		}
+		b.WriteString(expr)
+		src = rest
+	}
+}
+
+// expandKey is the expression for KEY.name, whose text goes on with rest,
+// and what of rest follows it.
+func expandKey(name, rest string) (expr, after string, err error) {
+	for _, c := range keyConsts {
+		if c.lua == name {
+			return luaString(c.value), rest, nil
+		}
+	}
+	arg, after, err := callArgument(rest)
+	if err != nil {
+		return "", "", err
+	}
+	if arg, err = expandKeys(arg); err != nil {
+		return "", "", err
+	}
+	fn := keys.Queue
+	if name != "queue_name" {
+		if fn = keyFunction(name); fn == nil {
+			return "", "", errors.New("not a key name of package keys")
+		}
+	}
+	before, end, err := around(fn)
+	if err != nil {
+		return "", "", err
+	}
+	if name == "queue_name" {
+		return fmt.Sprintf("string.sub(%s, %d, %d)", arg, len(before)+1, -1-len(end)), after, nil
+	}
+	expr = luaString(before) + " .. (" + arg + ")"
+	if end != "" {
+		expr += " .. " + luaString(end)
+	}
+	return "(" + expr + ")", after, nil
+}
+
+func keyFunction(name string) func(string) string {
+	for _, f := range keyFuncs {
+		if f.lua == name {
+			return f.fn
+		}
+	}
+	return nil
+}
+
+// callArgument reads "(arg)" at the start of s: what the parentheses
+// hold, which may hold parentheses and strings of its own, and what
+// follows them.
+func callArgument(s string) (arg, after string, err error) {
+	if !strings.HasPrefix(s, "(") {
+		return "", "", errors.New("not called")
+	}
+	depth, quote := 0, byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0 && c == '\\':
+			i++
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth--; depth == 0 {
+				return s[1:i], s[i+1:], nil
+			}
+		}
+	}
+	return "", "", errors.New("no closing parenthesis")
+}
 
 // placeholder stands for the argument of a key function, to find the
 // text around it.
@@ -53,39 +152,6 @@ func around(fn func(string) string) (before, after string, err error) {
 	}
 	before, after, _ = strings.Cut(name, placeholder)
 	return before, after, nil
-}
-
-func buildPreamble() (string, error) {
-	var b strings.Builder
-	b.WriteString("-- The key names, generated from package keys.\nlocal KEY = {}\n")
-	for _, c := range keyConsts {
-		fmt.Fprintf(&b, "KEY.%s = %s\n", c.lua, luaString(c.value))
-	}
-	for _, f := range keyFuncs {
-		before, after, err := around(f.fn)
-		if err != nil {
-			return "", fmt.Errorf("KEY.%s: %w", f.lua, err)
-		}
-		fmt.Fprintf(&b, "KEY.%s = function(s) return %s .. s", f.lua, luaString(before))
-		if after != "" {
-			fmt.Fprintf(&b, " .. %s", luaString(after))
-		}
-		b.WriteString(" end\n")
-	}
-	before, after, err := around(keys.Queue)
-	if err != nil {
-		return "", fmt.Errorf("KEY.queue_name: %w", err)
-	}
-	fmt.Fprintf(&b, "KEY.queue_name = function(k) return string.sub(k, %d, %d) end\n", len(before)+1, -1-len(after))
-	return b.String(), nil
-}
-
-func mustPreamble() string {
-	p, err := buildPreamble()
-	if err != nil {
-		panic("scripts: " + err.Error())
-	}
-	return p
 }
 
 // luaString quotes s as a Lua 5.1 string literal, whose escapes are

@@ -3,7 +3,6 @@ package scripts
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -56,8 +55,8 @@ func TestLuaCodeKeepsOnlyCode(t *testing.T) {
 	}
 }
 
-// TestKeyTableMatchesKeys runs the preamble in Redis and checks that each
-// function of KEY builds the name that package keys builds.
+// TestKeyTableMatchesKeys runs each KEY name, expanded, in Redis and checks
+// that it builds the name that package keys builds.
 func TestKeyTableMatchesKeys(t *testing.T) {
 	ctx := context.Background()
 	rdb := rqtest.New(t)
@@ -77,7 +76,11 @@ func TestKeyTableMatchesKeys(t *testing.T) {
 		want = append(want, c.value)
 	}
 	lua.WriteString("return out\n")
-	got, err := redis.NewScript(preamble+lua.String()).Run(ctx, rdb, nil).StringSlice()
+	src, err := expandKeys(lua.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := redis.NewScript(src).Run(ctx, rdb, nil).StringSlice()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,27 +89,27 @@ func TestKeyTableMatchesKeys(t *testing.T) {
 	}
 }
 
-// TestScriptsUseDefinedKeys checks that the scripts use only the names
-// that the preamble defines in KEY (another would fail only when run).
+// TestScriptsUseDefinedKeys checks that the scripts use only the KEY names
+// that package keys has, called as they must be; and that a name it lacks,
+// or one not called, is refused.
 func TestScriptsUseDefinedKeys(t *testing.T) {
-	defined := map[string]bool{"queue_name": true}
-	for _, f := range keyFuncs {
-		defined[f.lua] = true
-	}
-	for _, c := range keyConsts {
-		defined[c.lua] = true
-	}
-	uses := regexp.MustCompile(`\bKEY\.(\w+)`)
 	files, err := sources.ReadDir(".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		for _, m := range uses.FindAllStringSubmatch(luaCode(readSource(t)(f.Name()), true), -1) {
-			if !defined[m[1]] {
-				t.Errorf("%s uses KEY.%s, which the preamble does not define", f.Name(), m[1])
-			}
+		if _, err := expandKeys(readSource(t)(f.Name())); err != nil {
+			t.Errorf("%s: %v", f.Name(), err)
 		}
+	}
+	for _, bad := range []string{"KEY.nothing(id)", "KEY.job", "KEY.job(id"} {
+		if got, err := expandKeys(bad); err == nil {
+			t.Errorf("expandKeys(%q) = %q, want an error", bad, got)
+		}
+	}
+	if got, err := expandKeys(`KEY.dependents(KEY.job(x) .. ')')`); err != nil ||
+		got != `('rq:job:' .. (('rq:job:' .. (x)) .. ')') .. ':dependents')` {
+		t.Errorf("nested and quoted: %q, %v", got, err)
 	}
 }
 

@@ -8,9 +8,9 @@
 // fields are sent in their order, and a test checks them against the
 // script's header and against the indices its code reads.
 //
-// The scripts build no key name themselves: each runs after a preamble,
-// generated from package keys, that defines the table KEY (KEY.job(id),
-// KEY.queue(name), KEY.queues...; see keynames.go).
+// The scripts build no key name themselves: they write KEY.job(id),
+// KEY.queue(name), KEY.queues..., which are expanded from package keys when
+// a script is loaded (see keynames.go).
 package scripts
 
 import (
@@ -67,13 +67,17 @@ func newScript[A any](files ...string) *script[A] {
 	if err != nil {
 		panic(fmt.Sprintf("scripts: %s: %v", t, err))
 	}
-	text := []string{preamble}
+	var text []string
 	for _, f := range files {
 		b, err := sources.ReadFile(f)
-		if err != nil {
-			panic(fmt.Sprintf("scripts: %v", err))
+		if err == nil {
+			var src string
+			src, err = expandKeys(string(b))
+			text = append(text, src)
 		}
-		text = append(text, string(b))
+		if err != nil {
+			panic(fmt.Sprintf("scripts: %s: %v", f, err))
+		}
 	}
 	d := desc{file: files[len(files)-1], files: files, args: t, slots: slots}
 	all = append(all, d)

@@ -47,7 +47,13 @@ func (w *Worker) runCallbacks(ctx context.Context, d *dequeued, job *Job, out ou
 		}
 		out = failure(err, "on_success callback "+job.OnSuccess)
 	}
-	name := map[string]string{"on_failure": job.OnFailure, "on_stopped": job.OnStopped}[out.callback]
+	name := ""
+	switch out.callback {
+	case "on_failure":
+		name = job.OnFailure
+	case "on_stopped":
+		name = job.OnStopped
+	}
 	if err := w.callback(ctx, d, job, out.callback, name, nil, out.err, elapsed); err != nil {
 		w.log.Errorf("Worker %s: error while executing %s callback", w.Key(), strings.TrimPrefix(out.callback, "on_"))
 		out = outcome{err: err, status: out.status, exc: failure(err, out.callback+" callback "+name).exc}

@@ -152,15 +152,28 @@ func (j *Job) GetStatus(ctx context.Context) (Status, error) {
 }
 
 // Delete removes the job as RQ's job.delete does: from its queue, from
-// every registry of its queue, and its hash and dependency sets. Its
-// results stream is left to expire.
+// every registry of its queue, and its hash and dependency sets; in RQ
+// 2.x's layout, its executions and their started entries too. Its results
+// stream is left to expire.
 func (j *Job) Delete(ctx context.Context) error {
 	rdb, err := j.client()
 	if err != nil {
 		return err
 	}
+	execs, err := rdb.ZRange(ctx, keys.Executions(j.ID), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("rqlite: delete job %s: %w", j.ID, err)
+	}
 	_, err = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		deleteJob(ctx, p, j.ID, j.Origin)
+		for _, e := range execs {
+			member := j.ID + ":" + e
+			if j.Origin != "" {
+				p.ZRem(ctx, keys.Started(j.Origin), member)
+			}
+			p.Del(ctx, keys.Execution(member))
+		}
+		p.Del(ctx, keys.Executions(j.ID))
 		return nil
 	})
 	if err != nil {

@@ -26,14 +26,18 @@ import (
 // sets, as RQ's register_birth.
 func (w *Worker) registerBirth(ctx context.Context) error {
 	key := w.Key()
-	vals, err := w.c.rdb.HMGet(ctx, key, "birth", "death").Result()
+	vals, err := w.c.rdb.HMGet(ctx, key, "birth", "death", "hostname", "pid", "last_heartbeat").Result()
 	if err != nil {
 		return fmt.Errorf("rqlite: register worker %s: %w", w.name, err)
 	}
-	if vals[0] != nil && vals[1] == nil {
-		return fmt.Errorf("rqlite: there exists an active worker named %q already", w.name)
-	}
 	host, _ := os.Hostname()
+	if vals[0] != nil && vals[1] == nil {
+		gone := w.predecessorGone(host, vals[2:])
+		if gone == "" {
+			return fmt.Errorf("rqlite: there exists an active worker named %q already", w.name)
+		}
+		w.log.Warnf("Worker %s: taking over the name of a worker that is gone (%s)", key, gone)
+	}
 	now := wire.FormatTime(w.c.now())
 	_, err = w.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, key)
@@ -51,6 +55,31 @@ func (w *Worker) registerBirth(ctx context.Context) error {
 		return fmt.Errorf("rqlite: register worker %s: %w", w.name, err)
 	}
 	return nil
+}
+
+// predecessorGone tells why a registered worker of this name, with the
+// given hostname, pid and last_heartbeat, is gone and its name free (a
+// worker killed with -9, or by the OOM killer, leaves its hash behind):
+// it ran on this host in a process that no longer exists, or in this very
+// process (a container restarted with the same pid), or its last
+// heartbeat is older than its TTL. It returns "" for a worker that may be
+// alive.
+func (w *Worker) predecessorGone(host string, fields []any) string {
+	h, _ := fields[0].(string)
+	pidText, _ := fields[1].(string)
+	pid, err := strconv.Atoi(pidText)
+	switch {
+	case err != nil || h != host:
+	case pid == os.Getpid():
+		return fmt.Sprintf("it had this process's pid, %d, on this host", pid)
+	case !processAlive(pid):
+		return fmt.Sprintf("its process %d on this host has ended", pid)
+	}
+	beat, _ := fields[2].(string)
+	if t, err := wire.ParseTime(beat); err == nil && !t.IsZero() && w.c.now().Sub(t) > w.opts.WorkerTTL+60*time.Second {
+		return "its last heartbeat was at " + beat
+	}
+	return ""
 }
 
 // clientAddress is the address of the worker's Redis connection, as RQ

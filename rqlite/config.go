@@ -271,6 +271,9 @@ func (q QueueConfig) RedisOptions(defaultURL string) (*redis.Options, error) {
 	var opts *redis.Options
 	switch {
 	case q.URL != "":
+		if err := checkUserinfo(q.URL); err != nil {
+			return nil, fmt.Errorf("rqlite: queue %q: %w", q.Name, err)
+		}
 		o, err := redis.ParseURL(q.URL)
 		if err != nil {
 			return nil, fmt.Errorf("rqlite: queue %q: invalid URL %q: %v", q.Name, RedactURL(q.URL), err)

@@ -74,30 +74,107 @@ func (e *ConnectError) Error() string {
 func (e *ConnectError) Unwrap() error { return e.Err }
 
 // RedactURL returns rawURL with any password replaced by "***", for logs
-// and messages.
+// and messages. It reads the URL as text rather than with url.Parse, which
+// misreads a password holding '/', '?' or '#' (taking "2024" in
+// "user:2024/x@host" for a port): the credentials run from "://" to the
+// last '@' that is followed by a host, and everything after their first
+// ':' is hidden; the values of the password and sentinel_password
+// parameters are hidden up to the next '&'. When no '@' is followed by a
+// host, or rawURL has no "://", all that comes before the last '@' is
+// hidden.
 func RedactURL(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
+	scheme, rest, found := strings.Cut(rawURL, "://")
+	at, hostFollows := userinfoEnd(rest)
+	switch {
+	case !found:
 		if i := strings.LastIndex(rawURL, "@"); i >= 0 {
 			return "***" + rawURL[i:]
 		}
-		return rawURL
+		return redactQuery(rawURL)
+	case at < 0:
+		return scheme + "://" + redactQuery(rest)
+	case !hostFollows:
+		return scheme + "://***" + rest[at:]
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "***")
+	info := rest[:at]
+	if user, _, hasPass := strings.Cut(info, ":"); hasPass {
+		info = user + ":***"
 	}
-	q := u.Query()
-	changed := false
-	for _, k := range []string{"password", "sentinel_password"} {
-		if q.Has(k) {
-			q.Set(k, "***")
-			changed = true
+	return scheme + "://" + info + "@" + redactQuery(rest[at+1:])
+}
+
+// userinfoEnd finds the '@' that ends the credentials in rest, a URL after
+// its "://": the last '@' that is not in a query parameter's value and is
+// followed by something that may be a host[:port] (hostFollows), else the
+// last '@' not in a query value. at is -1 when there is none.
+func userinfoEnd(rest string) (at int, hostFollows bool) {
+	at = -1
+	for i := strings.LastIndex(rest, "@"); i >= 0; i = strings.LastIndex(rest[:i], "@") {
+		if inQueryValue(rest[:i]) {
+			continue
+		}
+		if at < 0 {
+			at = i
+		}
+		host := rest[i+1:]
+		if j := strings.IndexAny(host, "/?#"); j >= 0 {
+			host = host[:j]
+		}
+		if isHostPort(host) {
+			return i, true
 		}
 	}
-	if changed {
-		u.RawQuery = q.Encode()
+	return at, false
+}
+
+// isHostPort says whether s may be a URL's host[:port].
+func isHostPort(s string) bool {
+	if s == "" {
+		return false
 	}
-	return strings.Replace(u.String(), "%2A%2A%2A", "***", -1)
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			strings.ContainsRune(".-_~:[]%", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// inQueryValue says whether what follows before, the start of a URL, is in
+// a query parameter's value: after a '?', and after an '=' in its
+// '&'-separated part.
+func inQueryValue(before string) bool {
+	q := strings.Index(before, "?")
+	if q < 0 {
+		return false
+	}
+	part := before[q+1:]
+	if i := strings.LastIndex(part, "&"); i >= 0 {
+		part = part[i+1:]
+	}
+	return strings.Contains(part, "=")
+}
+
+// redactQuery hides the values of the password parameters in s, the part
+// of a URL after its host. A value runs to the next '&', '#' included.
+func redactQuery(s string) string {
+	path, query, found := strings.Cut(s, "?")
+	if !found {
+		return s
+	}
+	parts := strings.Split(query, "&")
+	for i, part := range parts {
+		key, _, hasValue := strings.Cut(part, "=")
+		if k, err := url.QueryUnescape(key); err == nil {
+			key = k
+		}
+		if hasValue && (key == "password" || key == "sentinel_password") {
+			parts[i] = part[:strings.Index(part, "=")] + "=***"
+		}
+	}
+	return path + "?" + strings.Join(parts, "&")
 }
 
 // SilenceRedisLogs stops go-redis from printing its own messages (failed

@@ -31,7 +31,13 @@ type Connection struct {
 // parameters are the master's. The parameter ssl_ca_certs names a PEM file
 // of the certificate authorities to trust for rediss://. Other parameters
 // are go-redis's (dial_timeout, read_timeout, ...).
+//
+// A user name or password holding '/', '?' or '#' must have them
+// percent-encoded (%2F, %3F, %23): url.Parse would end the host at them.
 func ParseConnection(rawURL string) (Connection, error) {
+	if err := checkUserinfo(rawURL); err != nil {
+		return Connection{}, err
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return Connection{}, &URLError{URL: RedactURL(rawURL)}
@@ -69,6 +75,21 @@ func ParseConnection(rawURL string) (Connection, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkUserinfo refuses a URL whose credentials hold '/', '?' or '#',
+// which url.Parse would misread, taking part of the password for a port,
+// a path or a query, and go-redis would show it in its error.
+func checkUserinfo(rawURL string) error {
+	_, rest, found := strings.Cut(rawURL, "://")
+	if !found {
+		return nil
+	}
+	if at, _ := userinfoEnd(rest); at >= 0 && strings.ContainsAny(rest[:at], "/?#") {
+		return &URLError{URL: RedactURL(rawURL),
+			Reason: "the user name or password holds '/', '?' or '#': write them %2F, %3F, %23"}
+	}
+	return nil
 }
 
 // trust makes the TLS connections trust the certificate authorities in the

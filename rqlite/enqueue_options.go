@@ -138,10 +138,27 @@ func (q *Queue) checkCall(f any, o *EnqueueOptions) (*checkedCall, error) {
 	if c.onStopped, err = q.callbackName("on_stopped", o.OnStopped); err != nil {
 		return nil, err
 	}
-	if !o.At.IsZero() && len(o.DependsOn) > 0 {
-		return nil, fmt.Errorf("rqlite: a job cannot both be scheduled and depend on other jobs")
+	if err := checkSchedule(o); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// checkSchedule checks the time a job is scheduled at: the scheduled
+// registry is scored by Unix time, and RQ's scheduler takes the jobs
+// scored from 0 to now, so a job scheduled before 1970 would never be
+// queued.
+func checkSchedule(o *EnqueueOptions) error {
+	if o.At.IsZero() {
+		return nil
+	}
+	if o.At.Unix() < 0 {
+		return badOption("scheduled time", o.At.Format(time.RFC3339), "it is before 1970-01-01 UTC, and the scheduler would never queue the job")
+	}
+	if len(o.DependsOn) > 0 {
+		return fmt.Errorf("rqlite: a job cannot both be scheduled and depend on other jobs")
+	}
+	return nil
 }
 
 var jobIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

@@ -28,8 +28,9 @@ import (
 //	low: {}
 //
 // The mapping may also sit under a top-level RQ_QUEUES key. ${VAR} in a
-// value is replaced by the environment variable VAR. A queue with no
-// connection settings uses the default URL of the program reading it.
+// value is replaced by the environment variable VAR, which must be set
+// (an *UnsetVariableError otherwise). A queue with no connection settings
+// uses the default URL of the program reading it.
 type Config struct {
 	// Queues, in the order of the file.
 	Queues []QueueConfig
@@ -136,7 +137,10 @@ func (q *QueueConfig) set(key string, n *yaml.Node) error {
 	if setting == "SENTINELS" {
 		return q.setSentinels(n)
 	}
-	v := os.ExpandEnv(n.Value)
+	v, err := q.expand(key, n.Value)
+	if err != nil {
+		return err
+	}
 	if dst, ok := q.textSettings()[setting]; ok {
 		*dst = v
 		return nil
@@ -168,6 +172,38 @@ func (q *QueueConfig) set(key string, n *yaml.Node) error {
 	return nil
 }
 
+// expand replaces ${VAR} and $VAR in value, that of the named setting, by
+// the environment variables VAR. A variable that is not set (set and
+// empty is fine) is an *UnsetVariableError, rather than an empty value
+// that would put the queue on the default Redis or leave it without a
+// password.
+func (q *QueueConfig) expand(setting, value string) (string, error) {
+	unset := ""
+	v := os.Expand(value, func(name string) string {
+		val, ok := os.LookupEnv(name)
+		if !ok && unset == "" {
+			unset = name
+		}
+		return val
+	})
+	if unset != "" {
+		return "", &UnsetVariableError{Queue: q.Name, Setting: setting, Variable: unset}
+	}
+	return v, nil
+}
+
+// An UnsetVariableError says that a setting of a queue configuration uses
+// an environment variable that is not set.
+type UnsetVariableError struct {
+	Queue    string
+	Setting  string // as the file writes it
+	Variable string
+}
+
+func (e *UnsetVariableError) Error() string {
+	return fmt.Sprintf("rqlite: queue %q: %s uses the environment variable %s, which is not set", e.Queue, e.Setting, e.Variable)
+}
+
 // textSettings are the fields of the settings kept as they are written, by
 // the settings' names.
 func (q *QueueConfig) textSettings() map[string]*string {
@@ -184,7 +220,10 @@ func (q *QueueConfig) setSentinels(n *yaml.Node) error {
 		return fmt.Errorf("rqlite: queue %q: SENTINELS must be a list such as [localhost:26379, localhost:26380]", q.Name)
 	}
 	for _, s := range n.Content {
-		addr := os.ExpandEnv(s.Value)
+		addr, err := q.expand("SENTINELS", s.Value)
+		if err != nil {
+			return err
+		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("rqlite: queue %q: sentinel %q is not host:port", q.Name, addr)
 		}

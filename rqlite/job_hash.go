@@ -227,7 +227,8 @@ func durationString(d time.Duration) string {
 }
 
 // storedDuration reads an integer number of seconds as RQ stores timeouts
-// and TTLs: -1 is Forever, and a stored result_ttl of 0 is Discard.
+// and TTLs: -1 (any negative TTL) is Forever, and a stored result_ttl of 0
+// is Discard.
 func storedDuration(field, s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
@@ -239,7 +240,10 @@ func storedDuration(field, s string) (time.Duration, error) {
 	// More than a time.Duration holds (292 years) is as good as for ever.
 	n = max(min(n, maxSeconds), -maxSeconds)
 	switch {
-	case n == -1:
+	case n == -1, n < 0 && field != "timeout":
+		// RQ expires nothing for a negative TTL (its cleanup expires a
+		// positive one and deletes at 0): every negative one is -1. (A
+		// negative timeout is no limit, whatever its value.)
 		return Forever, nil
 	case n == 0 && field == "result_ttl":
 		return Discard, nil

@@ -18,9 +18,10 @@ import (
 // Infinity and -Infinity included, into generic values. Its error messages
 // are those of encoding/json.
 type jsonDecoder struct {
-	data  []byte
-	pos   int
-	depth int
+	data     []byte
+	pos      int
+	depth    int
+	maxDepth int // the MaxDepth of the decode limits
 }
 
 // space skips JSON's whitespace.
@@ -349,8 +350,8 @@ func (d *jsonDecoder) object() (any, error) {
 // decoder's position, up to close, calling each with the position on an
 // element; after names what may not follow an element in syntax errors.
 func (d *jsonDecoder) elements(close byte, after string, each func() error) error {
-	if d.depth++; d.depth > maxJSONDepth {
-		return errJSONDepth
+	if d.depth++; d.depth > d.maxDepth {
+		return fmt.Errorf("JSON nested more than %d deep, the MaxDepth limit", d.maxDepth)
 	}
 	d.pos++ // '[' or '{'
 	d.space()

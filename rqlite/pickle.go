@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,9 @@ import (
 // beyond int64 is a *big.Int. A value that Go cannot represent exactly (a
 // set, a datetime, a class instance, a function, a dict with other keys)
 // is an *UnsupportedValueError that names it, and fails only what holds it
-// (the job's call, its meta or one result), not the rest of the job.
+// (the job's call, its meta or one result), not the rest of the job. So
+// does a pickle beyond the decode limits (see Limits): a dict that holds
+// itself, nesting deeper than MaxDepth, more values than MaxItems.
 var Pickle Serializer = pickleSerializer{}
 
 type pickleSerializer struct{}
@@ -43,12 +46,16 @@ func (pickleSerializer) Marshal(v any) ([]byte, error) {
 }
 
 func (pickleSerializer) Unmarshal(data []byte) (any, error) {
+	r := newPickleReader()
+	if err := scanPickle(data, r.limits.MaxItems); err != nil {
+		return nil, err
+	}
 	dec := ogórek.NewDecoderWithConfig(bytes.NewReader(data), &ogórek.DecoderConfig{StrictUnicode: true})
 	v, err := dec.Decode()
 	if err != nil {
 		return nil, pickleError(err)
 	}
-	return fromPickle(v)
+	return r.value(v)
 }
 
 // An UnsupportedValueError is the error of a serializer that meets a value
@@ -214,8 +221,25 @@ func pickleMarshaled(v any) (any, error) {
 	return toPickle(g)
 }
 
-// fromPickle turns what og-rek decodes into rqlite's generic values.
-func fromPickle(v any) (any, error) {
+// A pickleReader turns what og-rek decodes into rqlite's generic values,
+// within the decode limits: og-rek's decoder keeps its stack in a slice,
+// but the turning recurses, and a pickle can make a dict that holds
+// itself, nest lists millions deep or share one list many times over,
+// which would exhaust the stack or the memory.
+type pickleReader struct {
+	limits Limits
+	depth  int
+	items  int
+	path   []uintptr // the dicts being turned, to tell one that holds itself
+}
+
+func newPickleReader() *pickleReader { return &pickleReader{limits: DecodeLimits()} }
+
+// value turns v and what it holds.
+func (p *pickleReader) value(v any) (any, error) {
+	if p.items++; p.items > p.limits.MaxItems {
+		return nil, fmt.Errorf("pickle holds more than %d values, the MaxItems limit", p.limits.MaxItems)
+	}
 	switch v := v.(type) {
 	case ogórek.None:
 		return nil, nil
@@ -233,11 +257,11 @@ func fromPickle(v any) (any, error) {
 		}
 		return v, nil // exact, where an int64 or a float64 would not be
 	case ogórek.Tuple:
-		return convertAll(v, fromPickle)
+		return nested(p, []any(v), p.list)
 	case []any:
-		return convertAll(v, fromPickle)
+		return nested(p, []any(v), p.list)
 	case map[any]any:
-		return fromPickleDict(v)
+		return nested(p, v, p.dict)
 	case ogórek.Call:
 		return nil, unsupportedCall(v)
 	case ogórek.Class:
@@ -247,16 +271,37 @@ func fromPickle(v any) (any, error) {
 	return nil, unsupported(pythonType(v), "the pickle holds a Python value of type %s that has no Go meaning", pythonType(v))
 }
 
-// fromPickleDict turns og-rek's dict into a dict with str keys, the only
-// ones Go reads.
-func fromPickleDict(v map[any]any) (any, error) {
+// nested turns a list or dict, v, with f, one level deeper.
+func nested[T any](p *pickleReader, v T, f func(T) (any, error)) (any, error) {
+	if p.depth++; p.depth > p.limits.MaxDepth {
+		return nil, fmt.Errorf("pickle nested more than %d deep, the MaxDepth limit", p.limits.MaxDepth)
+	}
+	out, err := f(v)
+	p.depth--
+	return out, err
+}
+
+// list turns og-rek's list or tuple.
+func (p *pickleReader) list(v []any) (any, error) {
+	return convertAll(v, p.value)
+}
+
+// dict turns og-rek's dict into a dict with str keys, the only ones Go
+// reads.
+func (p *pickleReader) dict(v map[any]any) (any, error) {
+	id := reflect.ValueOf(v).Pointer()
+	if slices.Contains(p.path, id) { // a short list: dicts seldom nest deep
+		return nil, errors.New("pickle value refers to itself: a dict holds itself, which a Go value cannot")
+	}
+	p.path = append(p.path, id)
+	defer func() { p.path = p.path[:len(p.path)-1] }()
 	out := make(map[string]any, len(v))
 	for k, x := range v {
 		ks, ok := k.(string)
 		if !ok {
 			return nil, unsupportedDictKey(pythonType(k))
 		}
-		g, err := fromPickle(x)
+		g, err := p.value(x)
 		if err != nil {
 			return nil, err
 		}

@@ -47,7 +47,7 @@ func (jsonSerializer) Marshal(v any) ([]byte, error) {
 // -Infinity, into nil, bool, string, int64 (a whole number that fits) or
 // float64, []any and map[string]any.
 func (jsonSerializer) Unmarshal(data []byte) (any, error) {
-	d := jsonDecoder{data: data}
+	d := jsonDecoder{data: data, maxDepth: DecodeLimits().MaxDepth}
 	d.space()
 	v, err := d.value()
 	if err != nil {
@@ -59,9 +59,10 @@ func (jsonSerializer) Unmarshal(data []byte) (any, error) {
 	return v, nil
 }
 
-// maxJSONDepth is how deeply lists and dicts may nest, as in encoding/json:
-// deeper, a value is refused rather than exhausting the stack (a list that
-// holds itself would never end).
+// maxJSONDepth is how deeply lists and dicts may nest when encoding, as in
+// encoding/json: deeper, a value is refused rather than exhausting the
+// stack (a list that holds itself would never end). Decoding has its own
+// limit, Limits.MaxDepth, as deep by default.
 const maxJSONDepth = 10000
 
 var errJSONDepth = fmt.Errorf("JSON nested more than %d deep (does a value hold itself?)", maxJSONDepth)

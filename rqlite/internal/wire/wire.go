@@ -5,10 +5,12 @@ package wire
 import (
 	"bytes"
 	"compress/zlib"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -153,8 +155,22 @@ func Compress(b []byte) []byte {
 	return buf.Bytes()
 }
 
+// maxDecompressed is the most bytes Decompress inflates: the
+// MaxDecompressed limit of rqlite.Limits, which sets it.
+var maxDecompressed atomic.Int64
+
+// DefaultMaxDecompressed is maxDecompressed until SetMaxDecompressed.
+const DefaultMaxDecompressed = 64 << 20
+
+func init() { maxDecompressed.Store(DefaultMaxDecompressed) }
+
+// SetMaxDecompressed sets the most bytes that Decompress inflates; beyond,
+// it returns an error instead, having held no more than n bytes.
+func SetMaxDecompressed(n int64) { maxDecompressed.Store(n) }
+
 // Decompress undoes Compress. Like RQ, it returns b unchanged when b is not
-// zlib data, since RQ accepts uncompressed fields too.
+// zlib data, since RQ accepts uncompressed fields too. Data that inflates
+// beyond the limit that SetMaxDecompressed sets is an error that names it.
 func Decompress(b []byte) ([]byte, error) {
 	src := bytes.NewReader(b)
 	var r io.ReadCloser
@@ -170,23 +186,64 @@ func Decompress(b []byte) ([]byte, error) {
 			return b, nil
 		}
 	}
-	out := make([]byte, 0, 4*len(b)+64)
-	var err error
-	for {
-		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
-		}
-		var n int
-		n, err = r.Read(out[len(out):cap(out)])
-		out = out[:len(out)+n]
-		if err != nil {
-			break
-		}
-	}
+	max := maxDecompressed.Load()
+	out, err := inflate(r, int64(4*len(b)+64), max)
 	r.Close()
 	readers.Put(r)
-	if err != io.EOF {
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, fmt.Errorf("zlib data inflates to more than %d bytes, the MaxDecompressed limit", max)
+	case err != nil:
 		return nil, fmt.Errorf("corrupt zlib data: %w", err)
 	}
 	return out, nil
+}
+
+var errTooLarge = errors.New("too large")
+
+// inflate reads r to its end, into buffers that start at size bytes and
+// double, and are never copied as they grow: a bomb costs no more than max
+// bytes, then errTooLarge. Output that fits the first buffer, the usual
+// case, is that buffer.
+func inflate(r io.Reader, size, max int64) ([]byte, error) {
+	var chunks [][]byte
+	total := int64(0)
+	for {
+		n := min(size, max+1-total) // one byte more than max tells a bomb
+		buf, err := fill(r, make([]byte, n))
+		total += int64(len(buf))
+		chunks = append(chunks, buf)
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if total > max {
+			return nil, errTooLarge
+		}
+		if err == io.EOF {
+			break
+		}
+		size *= 2
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
+}
+
+// fill reads r into buf until buf is full, or r ends (io.EOF) or fails,
+// and returns what it read.
+func fill(r io.Reader, buf []byte) ([]byte, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return buf[:n], err
+		}
+	}
+	return buf, nil
 }

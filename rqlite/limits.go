@@ -1,0 +1,60 @@
+package rqlite
+
+import (
+	"sync/atomic"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
+)
+
+// Limits bound what decoding one value read from Redis may cost, so that
+// hostile or broken data (a zlib bomb, a pickle that holds itself, lists
+// nested millions deep) fails only the job, meta or result that holds it,
+// with an error that names the limit, instead of exhausting the worker's
+// memory or stack. Python RQ has no such limits; the defaults are far
+// above what a job's call, meta or result normally holds.
+type Limits struct {
+	// MaxDecompressed is the most bytes that a compressed field (a job's
+	// data or exc_info, a result's exc_string) may inflate to. Default
+	// 64 MiB (DefaultMaxDecompressed).
+	MaxDecompressed int64
+	// MaxDepth is how deeply the lists, tuples and dicts of a decoded
+	// value may nest, in JSON and in pickle. Default 10000
+	// (DefaultMaxDepth), as deep as the JSON serializer writes.
+	MaxDepth int
+	// MaxItems is the most lists, dicts and elements that one decoded
+	// pickle value may hold, counting a value the pickle shares each time
+	// it appears (a pickle can share a list many times over in few
+	// bytes). Default 10 million (DefaultMaxItems).
+	MaxItems int
+}
+
+// The default limits.
+const (
+	DefaultMaxDecompressed = wire.DefaultMaxDecompressed // 64 MiB
+	DefaultMaxDepth        = 10000
+	DefaultMaxItems        = 10_000_000
+)
+
+var decodeLimits atomic.Pointer[Limits]
+
+func init() { SetDecodeLimits(Limits{}) }
+
+// SetDecodeLimits sets the limits that every decoding in this process
+// applies from then on; a zero or negative field sets that limit to its
+// default. It may be called at any time, from any goroutine.
+func SetDecodeLimits(l Limits) {
+	if l.MaxDecompressed <= 0 {
+		l.MaxDecompressed = DefaultMaxDecompressed
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxItems <= 0 {
+		l.MaxItems = DefaultMaxItems
+	}
+	decodeLimits.Store(&l)
+	wire.SetMaxDecompressed(l.MaxDecompressed)
+}
+
+// DecodeLimits returns the limits in force, defaults filled in.
+func DecodeLimits() Limits { return *decodeLimits.Load() }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/redis/go-redis/v9"
 )
 
 func init() {
@@ -164,5 +165,30 @@ func workWhileRunning(t *testing.T, b *bundle, job *rqlite.Job, opts *rqlite.Wor
 		case <-time.After(30 * time.Second):
 			t.Fatal("the worker did not finish")
 		}
+	}
+}
+
+// A worker that was frozen past its job's heartbeat, whose job the
+// registry cleanup has meanwhile failed, records the outcome when it comes
+// back, as RQ's worker does, instead of logging "Job OK" for an outcome it
+// dropped (issue 15, finding 8).
+func TestOutcomeRecordedAfterCleanupFailedTheJob(t *testing.T) {
+	b := setup(t)
+	release := filepath.Join(t.TempDir(), "release")
+	q := rqlite.NewQueue("default", b.rdb, nil)
+	job, err := q.Enqueue(b.ctx, "modes.wait_file", release, false)
+	must(t, err)
+	wait := workWhileRunning(t, b, job, &rqlite.WorkerOptions{Name: "frozen"})
+	// What the cleanup of an abandoned job does (clean_started.lua).
+	must(t, b.rdb.ZRem(b.ctx, keys.Started("default"), job.ID).Err())
+	must(t, b.rdb.HSet(b.ctx, keys.Job(job.ID), "status", "failed").Err())
+	must(t, b.rdb.ZAdd(b.ctx, keys.Failed("default"), redis.Z{Score: 1, Member: job.ID}).Err())
+	must(t, os.WriteFile(release, nil, 0o644))
+	wait()
+	if st, _ := job.GetStatus(b.ctx); st != rqlite.StatusFinished {
+		t.Errorf("status %q, want finished", st)
+	}
+	if n := b.rdb.XLen(b.ctx, keys.Results(job.ID)).Val(); n != 1 {
+		t.Errorf("%d results, want 1", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +24,7 @@ type dashboardOptions struct {
 	listen             string
 	username, password string
 	readOnly           bool
+	allowedHosts       []string
 }
 
 // newDashboardCommand returns `rq dashboard`, a web dashboard as
@@ -43,7 +45,14 @@ every queue known to Redis. They must all be on one Redis.
 It listens on 127.0.0.1:9181 by default, reachable from this machine only. To
 listen on another address, protect it with --username and --password (or the
 environment variables RQ_DASHBOARD_USERNAME and RQ_DASHBOARD_PASSWORD), and
-prefer HTTPS in front of it.`,
+prefer HTTPS in front of it.
+
+It answers only requests whose Host header names it: localhost, a loopback
+address, the IP address a request arrived at, the host of --listen when it
+is a name, and the names given with --allowed-host (".example.com" for the
+domain and its subdomains, "*" for any). Other pages, such as one of a
+domain made to point at this machine (DNS rebinding), get 400 Bad Request;
+forms sent from another site (their Origin or Referer) get 403 Forbidden.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDashboard(cmd.Context(), cmd.OutOrStdout(), g, args, o)
 		},
@@ -54,22 +63,15 @@ prefer HTTPS in front of it.`,
 	f.StringVar(&o.password, "password", os.Getenv("RQ_DASHBOARD_PASSWORD"), "password of the dashboard; RQ_DASHBOARD_PASSWORD sets the default")
 	f.Lookup("password").DefValue = "" // never show it in the help
 	f.BoolVar(&o.readOnly, "read-only", false, "show the queues without the buttons that change them")
+	f.StringArrayVar(&o.allowedHosts, "allowed-host", nil, "a host name, without port, the browser may reach the dashboard by, besides localhost and its IP addresses; repeatable; .example.com for the domain and its subdomains, * for any")
 	return cmd
 }
 
 func runDashboard(ctx context.Context, out io.Writer, g *globalOptions, args []string, o dashboardOptions) error {
-	host, _, err := net.SplitHostPort(o.listen)
+	hosts, err := checkDashboardFlags(o)
 	if err != nil {
-		return fmt.Errorf("invalid --listen %q: want host:port, such as 127.0.0.1:9181", o.listen)
+		return err
 	}
-	auth := o.username != "" || o.password != ""
-	if auth && (o.username == "" || o.password == "") {
-		return errors.New("give both a username and a password (--username and --password, or RQ_DASHBOARD_USERNAME and RQ_DASHBOARD_PASSWORD)")
-	}
-	if !auth && !isLoopback(host) {
-		return fmt.Errorf("%s is not a loopback address: set --username and --password (or RQ_DASHBOARD_USERNAME and RQ_DASHBOARD_PASSWORD) to serve the dashboard there", o.listen)
-	}
-
 	s, err := g.open()
 	if err != nil {
 		return err
@@ -98,13 +100,14 @@ func runDashboard(ctx context.Context, out io.Writer, g *globalOptions, args []s
 	}
 	where := displayAddr(rdb.Options()) // never with the password
 	h := dashboard.New(rdb, &dashboard.Options{
-		Queues:     names,
-		Serializer: s.ser,
-		RQ2:        s.g.rq2,
-		ReadOnly:   o.readOnly,
-		Username:   o.username,
-		Password:   o.password,
-		RedisURL:   where,
+		Queues:       names,
+		Serializer:   s.ser,
+		RQ2:          s.g.rq2,
+		ReadOnly:     o.readOnly,
+		Username:     o.username,
+		Password:     o.password,
+		RedisURL:     where,
+		AllowedHosts: hosts,
 	})
 	return serveDashboard(ctx, out, o.listen, h, where)
 }
@@ -125,6 +128,40 @@ func dashboardQueues(s *session, args []string) ([]string, error) {
 		names = append(names, q.Name)
 	}
 	return names, nil
+}
+
+// checkDashboardFlags checks --listen, the credentials and --allowed-host,
+// and returns the host names the dashboard accepts besides its own.
+func checkDashboardFlags(o dashboardOptions) ([]string, error) {
+	host, _, err := net.SplitHostPort(o.listen)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --listen %q: want host:port, such as 127.0.0.1:9181", o.listen)
+	}
+	auth := o.username != "" || o.password != ""
+	if auth && (o.username == "" || o.password == "") {
+		return nil, errors.New("give both a username and a password (--username and --password, or RQ_DASHBOARD_USERNAME and RQ_DASHBOARD_PASSWORD)")
+	}
+	if !auth && !isLoopback(host) {
+		return nil, fmt.Errorf("%s is not a loopback address: set --username and --password (or RQ_DASHBOARD_USERNAME and RQ_DASHBOARD_PASSWORD) to serve the dashboard there", o.listen)
+	}
+	return allowedHosts(host, o.allowedHosts)
+}
+
+// allowedHosts returns the names of --allowed-host, checked, and the host
+// of --listen when it is a name: those the browser may use in the Host
+// header, besides those the dashboard always accepts.
+func allowedHosts(listenHost string, names []string) ([]string, error) {
+	var hosts []string
+	for _, n := range names {
+		if _, _, err := net.SplitHostPort(n); err == nil || n == "" || strings.ContainsAny(n, "/@ \t") {
+			return nil, fmt.Errorf("invalid --allowed-host %q: want a host name or address without port, such as panel.example.com, .example.com or *", n)
+		}
+		hosts = append(hosts, n)
+	}
+	if listenHost != "" && net.ParseIP(listenHost) == nil {
+		hosts = append(hosts, listenHost)
+	}
+	return hosts, nil
 }
 
 // isLoopback reports whether host (of a listening address) reaches this

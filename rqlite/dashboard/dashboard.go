@@ -52,6 +52,16 @@
 // html/template wherever it is shown, and the pages forbid inline scripts
 // and framing (Content-Security-Policy). A Redis URL is shown only without
 // its password.
+//
+// Against DNS rebinding, where a page of another site has its name point
+// at the dashboard's address, the handler answers only the Host names it
+// knows: localhost, the loopback addresses, the IP address the request
+// arrived at, and Options.AllowedHosts; any other gets 400 Bad Request. A
+// POST whose Origin header (or Referer, without Origin) names another host
+// than Host gets 403 Forbidden, token or not. A handler that panics is
+// answered 500 with one line, and the panic goes to Options.ErrorLog with
+// its stack, as do the errors of /metrics. Names from Redis that are not
+// UTF-8 are escaped in the metrics' labels (see NewCollector).
 package dashboard
 
 import (
@@ -60,6 +70,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"log"
 	"net/http"
 	"slices"
 	"strings"
@@ -67,6 +78,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
@@ -108,6 +120,20 @@ type Options struct {
 	// RefreshInterval is how often pages reload themselves while
 	// auto-refresh is on: DefaultRefreshInterval by default.
 	RefreshInterval time.Duration
+	// AllowedHosts are the host names (without port) the requests may
+	// name in their Host header, besides those always accepted: localhost,
+	// the loopback addresses and the IP address the request arrived at.
+	// An entry that starts with a dot, ".example.com", accepts the domain
+	// and its subdomains; "*" accepts any Host, for when a proxy in front
+	// checks it. A request with another Host gets 400 Bad Request: this
+	// stops DNS rebinding, a page of another site whose name is made to
+	// point at the dashboard's address. A request without Host (HTTP/1.0,
+	// or a direct call of the handler) passes. A service that mounts the
+	// dashboard must list the names it is reached by.
+	AllowedHosts []string
+	// ErrorLog receives the errors of /metrics and the panics of the
+	// handlers, which the responses do not show: log.Default() when nil.
+	ErrorLog *log.Logger
 }
 
 // handler is what New returns.
@@ -123,6 +149,8 @@ type handler struct {
 	user    [sha256.Size]byte
 	pass    [sha256.Size]byte
 	mux     *http.ServeMux
+	hosts   hostRules
+	reg     *prometheus.Registry
 }
 
 // New returns the dashboard of the queues on rdb. opts may be nil. See the
@@ -160,8 +188,9 @@ func New(rdb redis.UniversalClient, opts *Options) http.Handler {
 		h.pass = sha256.Sum256([]byte(h.opts.Password))
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(rdb, h.opts.Queues))
+	h.hosts = newHostRules(h.opts.AllowedHosts)
+	h.reg = prometheus.NewRegistry()
+	h.reg.MustRegister(NewCollector(rdb, h.opts.Queues))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.queuesPage)
@@ -169,7 +198,7 @@ func New(rdb redis.UniversalClient, opts *Options) http.Handler {
 	mux.HandleFunc("GET /queues/{queue}/{list}", h.listPage)
 	mux.HandleFunc("GET /jobs/{id}", h.jobPage)
 	mux.HandleFunc("GET /workers", h.workersPage)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}))
+	mux.HandleFunc("GET /metrics", h.metrics)
 	mux.HandleFunc("GET /static/{file}", serveStatic)
 	mux.HandleFunc("POST /queues/{queue}/{action}", h.queueAction)
 	mux.HandleFunc("POST /jobs/{id}/{action}", h.jobAction)
@@ -197,6 +226,15 @@ func redisAddr(rdb redis.UniversalClient, rawURL string) string {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer h.recoverPanic(w, r)
+	if !h.hosts.allows(r.Host, localAddr(r.Context())) {
+		http.Error(w, badHostMessage, http.StatusBadRequest)
+		return
+	}
+	if !safeMethod(r.Method) && !sameOrigin(r) {
+		http.Error(w, crossSiteMessage, http.StatusForbidden)
+		return
+	}
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("X-Content-Type-Options", "nosniff")
@@ -208,6 +246,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// safeMethod reports whether a request with this method changes nothing.
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// metrics serves the metrics; when they cannot be read, it logs why and
+// answers 500 with one line.
+func (h *handler) metrics(w http.ResponseWriter, r *http.Request) {
+	fams, err := h.reg.Gather()
+	if err != nil {
+		h.logf("rq dashboard: /metrics: %v", err)
+		http.Error(w, "500 Internal Server Error: the metrics could not be read; the dashboard's log says why", http.StatusInternalServerError)
+		return
+	}
+	gathered := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return fams, nil })
+	promhttp.HandlerFor(gathered, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }
 
 // authorized checks the request's basic authentication, in constant time.

@@ -54,7 +54,10 @@ type collector struct {
 //	rq_worker_working_seconds_total{worker,queues}
 //
 // The status label takes the values queued, started, deferred, scheduled,
-// finished, failed and canceled. As RQ's counts do, a scrape first cleans
+// finished, failed and canceled. Label values are UTF-8, as Prometheus
+// wants them: a name from Redis that is not has each of its invalid bytes
+// written \xNN, so that queue "q\xff" is labeled `q\xff`; should two
+// names come out the same, only the first one's series are sent. As RQ's counts do, a scrape first cleans
 // the expired entries of the registries. The dashboard serves these
 // metrics at /metrics; register the collector yourself to serve them with
 // a program's own.
@@ -85,19 +88,25 @@ func (c *collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 		}
 		sort.Strings(names)
 	}
+	seen := map[string]bool{} // labels, which two names may share once escaped
 	for _, name := range names {
 		counts, err := readCounts(ctx, rqlite.NewQueue(name, c.rdb, nil))
 		if err != nil {
 			return err
 		}
+		if seen[label(name)] {
+			continue
+		}
+		seen[label(name)] = true
 		for _, list := range lists {
-			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(counts.count(list)), name, list)
+			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(counts.count(list)), label(name), list)
 		}
 	}
 	return c.collectWorkers(ctx, ch, names)
 }
 
 // collectWorkers sends the metrics of the workers of the queues names.
+// Every label goes through label: Redis may hold names that are not UTF-8.
 func (c *collector) collectWorkers(ctx context.Context, ch chan<- prometheus.Metric, names []string) error {
 	workers, err := rqlite.Workers(ctx, c.rdb, "")
 	if err != nil {
@@ -108,15 +117,16 @@ func (c *collector) collectWorkers(ctx context.Context, ch chan<- prometheus.Met
 	byState := map[[2]string]int{}
 	for _, name := range names {
 		shown[name] = true
-		byState[[2]string{name, "idle"}] = 0
-		byState[[2]string{name, "busy"}] = 0
+		byState[[2]string{label(name), "idle"}] = 0
+		byState[[2]string{label(name), "busy"}] = 0
 	}
 	total := 0
+	sent := map[string]bool{}
 	for _, w := range workers {
 		mine := false
 		for _, q := range w.Queues {
 			if shown[q] {
-				byState[[2]string{q, w.State}]++
+				byState[[2]string{label(q), label(w.State)}]++
 				mine = true
 			}
 		}
@@ -124,10 +134,14 @@ func (c *collector) collectWorkers(ctx context.Context, ch chan<- prometheus.Met
 			continue // a worker of other queues
 		}
 		total++
-		queues := strings.Join(w.Queues, ",")
-		ch <- prometheus.MustNewConstMetric(successfulDesc, prometheus.CounterValue, float64(w.SuccessfulJobs), w.Name, queues)
-		ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.CounterValue, float64(w.FailedJobs), w.Name, queues)
-		ch <- prometheus.MustNewConstMetric(workingDesc, prometheus.CounterValue, w.TotalWorkingTime, w.Name, queues)
+		name, queues := label(w.Name), label(strings.Join(w.Queues, ","))
+		if sent[name] {
+			continue
+		}
+		sent[name] = true
+		ch <- prometheus.MustNewConstMetric(successfulDesc, prometheus.CounterValue, float64(w.SuccessfulJobs), name, queues)
+		ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.CounterValue, float64(w.FailedJobs), name, queues)
+		ch <- prometheus.MustNewConstMetric(workingDesc, prometheus.CounterValue, w.TotalWorkingTime, name, queues)
 	}
 	for k, n := range byState {
 		ch <- prometheus.MustNewConstMetric(workersDesc, prometheus.GaugeValue, float64(n), k[0], k[1])

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 )
@@ -211,13 +212,19 @@ func (l *layout) ButtonTo(action, label, confirm, class, next string) button {
 func (h *handler) render(w http.ResponseWriter, status int, page string, l *layout) {
 	var buf bytes.Buffer
 	if err := templates[page].ExecuteTemplate(&buf, "layout", l); err != nil {
-		http.Error(w, "cannot render the page: "+err.Error(), http.StatusInternalServerError)
+		h.logf("rq dashboard: cannot render page %s: %v", page, err)
+		http.Error(w, "500 Internal Server Error: cannot render the page; the dashboard's log says why", http.StatusInternalServerError)
 		return
+	}
+	out := buf.Bytes()
+	if !utf8.Valid(out) {
+		// Names and data from Redis need not be UTF-8; the page says it is.
+		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(out)
 }
 
 // errorPage is the data of the error page.

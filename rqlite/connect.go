@@ -3,7 +3,6 @@ package rqlite
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -29,7 +28,7 @@ func Connect(ctx context.Context, rawURL string) (*redis.Client, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := reachable(pingCtx, conn); err != nil {
+	if err := conn.Reachable(pingCtx); err != nil {
 		return nil, &ConnectError{URL: RedactURL(rawURL), Err: err}
 	}
 	rdb := conn.NewClient()
@@ -38,25 +37,6 @@ func Connect(ctx context.Context, rawURL string) (*redis.Client, error) {
 		return nil, &ConnectError{URL: RedactURL(rawURL), Err: err}
 	}
 	return rdb, nil
-}
-
-// reachable dials a single server once, so that a server that is not
-// there gives one error at once, not go-redis's retries, each of which it
-// logs to standard error. Sentinels are left to go-redis.
-func reachable(ctx context.Context, conn Connection) error {
-	if conn.Server == nil || conn.Server.Dialer != nil {
-		return nil
-	}
-	network := conn.Server.Network
-	if network == "" {
-		network = "tcp"
-	}
-	var d net.Dialer
-	c, err := d.DialContext(ctx, network, conn.Server.Addr)
-	if err != nil {
-		return err
-	}
-	return c.Close()
 }
 
 // A ConnectError says that the Redis at URL did not answer PING, and why:

@@ -1,12 +1,15 @@
 package rqlite
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -116,6 +119,41 @@ func (c *Connection) tlsConfig() *tls.Config {
 		return c.Server.TLSConfig
 	}
 	return c.Sentinel.TLSConfig
+}
+
+// Reachable dials the server once, or the Sentinels in turn until one
+// answers, so that a Redis that is not there gives one error at once, not
+// go-redis's retries (36 s for a Sentinel refusing connections), each of
+// which it logs to standard error. Each dial waits at most the dial
+// timeout (the dial_timeout parameter, 5 s if not given), and all of them
+// no longer than ctx allows. A connection with its own Dialer is not
+// dialled.
+func (c Connection) Reachable(ctx context.Context) error {
+	network, addrs, timeout := "tcp", []string(nil), time.Duration(0)
+	switch {
+	case c.Sentinel != nil && c.Sentinel.Dialer == nil:
+		addrs, timeout = c.Sentinel.SentinelAddrs, c.Sentinel.DialTimeout
+	case c.Server != nil && c.Server.Dialer == nil:
+		addrs, timeout = []string{c.Server.Addr}, c.Server.DialTimeout
+		if c.Server.Network != "" {
+			network = c.Server.Network
+		}
+	}
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	d := net.Dialer{Timeout: timeout}
+	var err error
+	for _, addr := range addrs {
+		var nc net.Conn
+		if nc, err = d.DialContext(ctx, network, addr); err == nil {
+			return nc.Close()
+		}
+	}
+	if err != nil && c.Sentinel != nil {
+		return fmt.Errorf("no Sentinel answers: %w", err)
+	}
+	return err
 }
 
 // NewClient returns a go-redis client for the connection.

@@ -65,6 +65,9 @@ func (s *session) client(ctx context.Context, name string) (*redis.Client, error
 	if c, ok := s.clients[key]; ok {
 		return c, nil
 	}
+	if err := conn.Reachable(ctx); err != nil {
+		return nil, fmt.Errorf("cannot connect to Redis at %s: %v", conn, err)
+	}
 	c := conn.NewClient()
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()

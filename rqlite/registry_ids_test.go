@@ -250,7 +250,7 @@ func TestDashboardStartedPageKeepsColons(t *testing.T) {
 	long := b.markStarted(t, q)
 	b.addStarted(t, alive, long.ID)
 	rec := httptest.NewRecorder()
-	dashboard.New(b.rdb, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/queues/default/started", nil))
+	dashboard.New(b.rdb, nil).ServeHTTP(rec, localGet("/queues/default/started"))
 	body, _ := io.ReadAll(rec.Result().Body)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET started page: %d\n%s", rec.Code, body)
@@ -271,7 +271,7 @@ func TestDashboardStartedPageRQ2(t *testing.T) {
 	job := b.markStarted(t, q)
 	b.addStarted(t, alive, job.ID+":"+exec32)
 	rec := httptest.NewRecorder()
-	dashboard.New(b.rdb, &dashboard.Options{RQ2: true}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/queues/default/started", nil))
+	dashboard.New(b.rdb, &dashboard.Options{RQ2: true}).ServeHTTP(rec, localGet("/queues/default/started"))
 	body, _ := io.ReadAll(rec.Result().Body)
 	if link := `href="/jobs/report"`; rec.Code != http.StatusOK || !strings.Contains(string(body), link) {
 		t.Errorf("GET started page: %d, want a link %s:\n%s", rec.Code, link, body)
@@ -279,4 +279,12 @@ func TestDashboardStartedPageRQ2(t *testing.T) {
 	if strings.Contains(string(body), exec32) {
 		t.Errorf("the started page shows the execution ID:\n%s", body)
 	}
+}
+
+// localGet is a GET of path as a browser on this machine sends it (the
+// dashboard answers only the Host names it knows).
+func localGet(path string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.Host = "localhost"
+	return r
 }

@@ -23,20 +23,30 @@ const maxFrame = 1 << 30
 
 var errFrame = errors.New("malformed frame on the horse's pipe")
 
-// writeFrame writes fields as one frame, in one Write.
+// writeFrame writes fields as one frame, in one Write, built in one
+// buffer of its exact size.
 func writeFrame(w io.Writer, fields ...[]byte) error {
 	size := 0
 	for _, f := range fields {
-		size += binary.MaxVarintLen64 + len(f)
+		size += uvarintLen(uint64(len(f))) + len(f)
 	}
-	body := make([]byte, 0, size)
+	frame := make([]byte, 0, uvarintLen(uint64(size))+size)
+	frame = binary.AppendUvarint(frame, uint64(size))
 	for _, f := range fields {
-		body = binary.AppendUvarint(body, uint64(len(f)))
-		body = append(body, f...)
+		frame = binary.AppendUvarint(frame, uint64(len(f)))
+		frame = append(frame, f...)
 	}
-	frame := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(body)), uint64(len(body)))
-	_, err := w.Write(append(frame, body...))
+	_, err := w.Write(frame)
 	return err
+}
+
+// uvarintLen is how many bytes binary.AppendUvarint writes for n.
+func uvarintLen(n uint64) int {
+	l := 1
+	for ; n >= 0x80; n >>= 7 {
+		l++
+	}
+	return l
 }
 
 // readFrame reads one frame's fields.

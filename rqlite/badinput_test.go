@@ -211,8 +211,20 @@ func TestBadInputPickle(t *testing.T) {
 		{"json-data", []any{"data", badZlib(`["test.sum", null, [1, 2], {}]`)}, "cannot decode data with the pickle serializer: invalid pickle (is the data pickled? the queue's serializer may be another): ", ""},
 		{"truncated", []any{"data", badPickle(t, call(int64(1), int64(2)))[:12]}, "cannot read job truncated: corrupt zlib data", ""},
 	}
+	b.runBadPickled(t, r, common, cases, nil)
+}
+
+// runBadPickled puts the cases' jobs, with the common fields, in queue
+// "pickled" (more jobs with push, if not nil), then a good job, runs a
+// pickle worker over them, and checks that the good job ran and each
+// case failed as it says.
+func (b *bundle) runBadPickled(t *testing.T, r *recorder, common []any, cases []badCase, push func()) {
+	t.Helper()
 	for _, c := range cases {
 		b.badPush(t, "pickled", c.id, append(append(append([]any{}, common...), "description", c.id), c.fields...)...)
+	}
+	if push != nil {
+		push()
 	}
 	q := rqlite.NewQueue("pickled", b.rdb, &rqlite.QueueOptions{Tasks: b.reg, Serializer: rqlite.Pickle})
 	good, err := q.Enqueue(b.ctx, "test.note", "after")

@@ -173,21 +173,9 @@ func TestHostileJobsFailAlone(t *testing.T) {
 		{"deep-3M", []any{"data", call(deepPickle(3_000_000))}, "pickle nested more than 10000 deep, the MaxDepth limit", ""},
 		{"bomb", []any{"data", string(zlibBomb(t, 100<<20))}, "zlib data inflates to more than 67108864 bytes, the MaxDecompressed limit", ""},
 	}
-	for _, c := range cases {
-		b.badPush(t, "pickled", c.id, append(append(append([]any{}, common...), "description", c.id), c.fields...)...)
-	}
-	b.badPush(t, "pickled", "self-meta", append(append([]any{}, common...), "data", sum, "meta", string(unbase64(t, pickledSelfMeta)))...)
-	q := rqlite.NewQueue("pickled", b.rdb, &rqlite.QueueOptions{Tasks: b.reg, Serializer: rqlite.Pickle})
-	good, err := q.Enqueue(b.ctx, "test.note", "after")
-	must(t, err)
-	b.badWorker(t, []string{"pickled"}, &rqlite.WorkerOptions{Serializer: rqlite.Pickle})
-	if got := strings.Join(r.got(), " "); got != "after" {
-		t.Errorf("ran %q, want the good job", got)
-	}
-	if s, _ := good.GetStatus(b.ctx); s != rqlite.StatusFinished {
-		t.Errorf("the good job is %s", s)
-	}
-	b.badCheck(t, "pickled", cases)
+	b.runBadPickled(t, r, common, cases, func() {
+		b.badPush(t, "pickled", "self-meta", append(append([]any{}, common...), "data", sum, "meta", string(unbase64(t, pickledSelfMeta)))...)
+	})
 	j, err := rqlite.FetchJob(b.ctx, b.rdb, "self-meta", &rqlite.QueueOptions{Serializer: rqlite.Pickle})
 	if err != nil || j.MetaErr == nil || !strings.Contains(j.MetaErr.Error(), "pickle value refers to itself") {
 		t.Fatalf("self-meta: FetchJob = %v, MetaErr %v; want MetaErr naming the cycle", err, j.MetaErr)

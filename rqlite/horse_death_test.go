@@ -352,18 +352,7 @@ func TestIsolatedHorseKilledAtTimeout(t *testing.T) {
 	s := newScribbling(t, "group")
 	_, rdb, job := isolatedSetup(t, s, time.Second)
 	var log strings.Builder
-	w, err := rqlite.NewWorker(rdb, nil, &rqlite.WorkerOptions{Burst: true, Isolated: true, Name: "late",
-		Logger: &rqlite.Logger{Out: &log, Err: &log}})
-	must(t, err)
-	done := make(chan error, 1)
-	go func() { done <- w.Work(context.Background()) }()
-	s.waitStarted()
-	select {
-	case err := <-done:
-		must(t, err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the worker is still at the job 30 s after its 1 s timeout")
-	}
+	workPastTimeout(t, s, rdb, &log, "")
 	s.waitGone(10 * time.Second)
 	s.checkStopped()
 	ctx := context.Background()
@@ -384,18 +373,7 @@ func TestIsolatedHorseKilledAtTimeout(t *testing.T) {
 func TestIsolatedHorseKilledAtTimeoutLeavesNoPipes(t *testing.T) {
 	s := newScribbling(t, "session")
 	_, rdb, job := isolatedSetup(t, s, time.Second)
-	w, err := rqlite.NewWorker(rdb, nil, &rqlite.WorkerOptions{Burst: true, Isolated: true, Name: "late",
-		Logger: &rqlite.Logger{Out: &strings.Builder{}, Err: &strings.Builder{}}})
-	must(t, err)
-	done := make(chan error, 1)
-	go func() { done <- w.Work(context.Background()) }()
-	s.waitStarted()
-	select {
-	case err := <-done:
-		must(t, err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the worker is still at the job 30 s after its 1 s timeout: does the job's subprocess hold the horse's pipes?")
-	}
+	workPastTimeout(t, s, rdb, &strings.Builder{}, ": does the job's subprocess hold the horse's pipes?")
 	s.waitGone(10 * time.Second)
 	if processGone(s.pid("child.pid")) {
 		t.Error("the subprocess in a session of its own died with the horse: the test tests nothing")
@@ -423,5 +401,24 @@ func TestIsolatedHorseKillsItselfWhenItsWorkerCannot(t *testing.T) {
 	waitWithin(t, 20*time.Second, "the job to fail", func() bool { st, _ := job.GetStatus(ctx); return st == rqlite.StatusFailed })
 	if exc, _ := job.ExcInfo(ctx); exc != "Work-horse terminated unexpectedly; waitpid returned 9 (signal 9); " {
 		t.Errorf("exc_info = %q, want RQ's text for a horse killed by SIGKILL", exc)
+	}
+}
+
+// workPastTimeout runs a burst isolated worker, logging to log, over the
+// scribbling job whose timeout is 1 s, and fails the test (the message
+// ending with hint) if the worker is still at it 30 s later.
+func workPastTimeout(t *testing.T, s *scribbling, rdb *redis.Client, log *strings.Builder, hint string) {
+	t.Helper()
+	w, err := rqlite.NewWorker(rdb, nil, &rqlite.WorkerOptions{Burst: true, Isolated: true, Name: "late",
+		Logger: &rqlite.Logger{Out: log, Err: log}})
+	must(t, err)
+	done := make(chan error, 1)
+	go func() { done <- w.Work(context.Background()) }()
+	s.waitStarted()
+	select {
+	case err := <-done:
+		must(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker is still at the job 30 s after its 1 s timeout" + hint)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -205,8 +206,22 @@ func (r *rssBench) push(b *testing.B, q, id string, c rssCase) {
 	}
 }
 
+// rssCap is the most resident memory a process of a case may take, it
+// or one of its horses: beyond it, the process is killed and the case
+// reports rssCap as its peak, a lower bound, so that a case that goes
+// astray cannot exhaust the memory of the machine.
+const rssCap = 2 << 30
+
+// rssProc is a started rq command.
+type rssProc struct {
+	cmd    *exec.Cmd
+	log    *rssLog
+	exited <-chan struct{}
+	capped atomic.Bool // killed for going beyond rssCap
+}
+
 // start starts the rq command with args; it is stopped when b ends.
-func (r *rssBench) start(b *testing.B, args ...string) (*exec.Cmd, *rssLog, <-chan struct{}) {
+func (r *rssBench) start(b *testing.B, args ...string) *rssProc {
 	b.Helper()
 	cmd := exec.Command(r.bin, append([]string{"-u", r.url, "-S", "pickle"}, args...)...)
 	var env []string
@@ -224,6 +239,25 @@ func (r *rssBench) start(b *testing.B, args ...string) (*exec.Cmd, *rssLog, <-ch
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
+	p := &rssProc{cmd: cmd, log: log, exited: done}
+	go func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			for _, pid := range append(children(cmd.Process.Pid), cmd.Process.Pid) {
+				if rss, _, err := procMem(pid); err == nil && rss > rssCap {
+					p.capped.Store(true)
+					syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+					return
+				}
+			}
+		}
+	}()
 	b.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -233,7 +267,7 @@ func (r *rssBench) start(b *testing.B, args ...string) (*exec.Cmd, *rssLog, <-ch
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // and its horses
 		<-done
 	})
-	return cmd, log, done
+	return p
 }
 
 // rssLog is the output of a process, safe for concurrent use.
@@ -441,7 +475,8 @@ func (r *rssBench) workerCase(b *testing.B, c rssCase, isolated bool, q string) 
 	if isolated {
 		args = append(args, "--isolated")
 	}
-	cmd, log, exited := r.start(b, append(args, q)...)
+	p := r.start(b, append(args, q)...)
+	cmd, log := p.cmd, p.log
 	pid := cmd.Process.Pid
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -481,7 +516,11 @@ func (r *rssBench) workerCase(b *testing.B, c rssCase, isolated bool, q string) 
 			break
 		}
 		select {
-		case <-exited:
+		case <-p.exited:
+			if p.capped.Load() {
+				b.Logf("%s: killed beyond %d MiB of RSS; reporting that as its peak", c.name, rssCap/mib)
+				return idle, rssCap, 0, 0
+			}
 			b.Fatalf("the worker exited; job %s is %s; its output:\n%s", id, st, log)
 		default:
 		}
@@ -546,7 +585,8 @@ func (r *rssBench) dashboardCase(b *testing.B, c rssCase, q string) (idle, peak 
 	id := "rss-" + q
 	r.push(b, q, id, c)
 	addr := fmt.Sprintf("127.0.0.1:%d", rqtest.FreePort(b))
-	cmd, log, _ := r.start(b, "dashboard", "--listen", addr, q)
+	p := r.start(b, "dashboard", "--listen", addr, q)
+	cmd, log := p.cmd, p.log
 	pid := cmd.Process.Pid
 	client := &http.Client{Timeout: 2 * time.Minute}
 	get := func(path string) (int, int) {
@@ -578,6 +618,10 @@ func (r *rssBench) dashboardCase(b *testing.B, c rssCase, q string) (idle, peak 
 	for _, path := range []string{"/jobs/" + id, "/queues/" + q} {
 		status, n := get(path)
 		_, hwm, err := procMem(pid)
+		if err != nil && p.capped.Load() {
+			b.Logf("%s: GET %s: killed beyond %d MiB of RSS; reporting that as its peak", c.name, path, rssCap/mib)
+			return idle, rssCap
+		}
 		if err != nil {
 			b.Fatalf("%v; the dashboard's output:\n%s", err, log)
 		}

@@ -427,6 +427,10 @@ func (h *horsePeaks) result() (idle, peak, above int64, n int) {
 
 const mib = 1 << 20
 
+// rssSeq numbers the queues and jobs of the cases, so that no two runs of
+// a case (-count) share them, even on one database.
+var rssSeq atomic.Int64
+
 // BenchmarkWorkerPeakRSS: a worker (rq worker) and, with --isolated, its
 // work horse, each meets one hostile job, that must end failed.
 func BenchmarkWorkerPeakRSS(b *testing.B) {
@@ -444,7 +448,7 @@ func BenchmarkWorkerPeakRSS(b *testing.B) {
 			b.Run(mode+"/"+c.name, func(b *testing.B) {
 				var idle, peak, above, hIdle, hPeak, hAbove int64
 				for i := 0; i < b.N; i++ {
-					wi, wp, hi, hp := r.workerCase(b, c, isolated, fmt.Sprintf("%s-%s-%d", mode, c.name, i))
+					wi, wp, hi, hp := r.workerCase(b, c, isolated, fmt.Sprintf("%s-%s-%d", mode, c.name, rssSeq.Add(1)))
 					if wp-wi >= above {
 						idle, peak, above = wi, wp, wp-wi
 					}
@@ -564,7 +568,7 @@ func BenchmarkDashboardPeakRSS(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var idle, peak, above int64
 			for i := 0; i < b.N; i++ {
-				di, dp := r.dashboardCase(b, c, fmt.Sprintf("dash-%s-%d", c.name, i))
+				di, dp := r.dashboardCase(b, c, fmt.Sprintf("dash-%s-%d", c.name, rssSeq.Add(1)))
 				if dp-di >= above {
 					idle, peak, above = di, dp, dp-di
 				}

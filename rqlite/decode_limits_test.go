@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -91,10 +93,37 @@ func TestJSONDepthLimit(t *testing.T) {
 		}
 	}
 	setLimits(t, rqlite.Limits{MaxDepth: 5})
-	if _, err := rqlite.JSON.Unmarshal(deep(6)); err == nil || !strings.Contains(err.Error(), "more than 5 deep") {
+	_, err := rqlite.JSON.Unmarshal(deep(6))
+	var l *rqlite.LimitError
+	if !errors.As(err, &l) || l.Limit != "MaxDepth" || l.Max != 5 || !strings.Contains(err.Error(), "more than 5 deep") {
 		t.Errorf("lists 6 deep, MaxDepth 5: %v", err)
 	}
 }
+
+// TestIntDigitsLimit: JSON and pickle refuse an int of more digits than
+// MaxIntDigits with a *LimitError, which SetDecodeLimits sets.
+func TestIntDigitsLimit(t *testing.T) {
+	setLimits(t, rqlite.Limits{MaxIntDigits: 700})
+	nines := strings.Repeat("9", 700)
+	if v, err := rqlite.JSON.Unmarshal([]byte("-" + nines)); err != nil || fmt.Sprint(v) != "-"+nines {
+		t.Errorf("JSON, 700 digits: %.20v, %v", v, err)
+	}
+	if v, err := rqlite.Pickle.Unmarshal([]byte("L" + nines + "L\n.")); err != nil || fmt.Sprint(v) != nines {
+		t.Errorf("pickle, 700 digits: %.20v, %v", v, err)
+	}
+	for what, err := range map[string]error{
+		"JSON":   second(rqlite.JSON.Unmarshal([]byte(nines + "9"))),
+		"pickle": second(rqlite.Pickle.Unmarshal([]byte("I-" + nines + "9\n."))),
+	} {
+		var l *rqlite.LimitError
+		if !errors.As(err, &l) || l.Limit != "MaxIntDigits" || l.Max != 700 ||
+			err.Error() != what+" holds an integer of 701 digits, more than 700, the MaxIntDigits limit (as Python's int_max_str_digits)" {
+			t.Errorf("%s, 701 digits: %v", what, err)
+		}
+	}
+}
+
+func second(_ any, err error) error { return err }
 
 // setLimits sets the decode limits for the test, and the defaults after.
 func setLimits(t *testing.T, l rqlite.Limits) {
@@ -104,7 +133,7 @@ func setLimits(t *testing.T, l rqlite.Limits) {
 }
 
 func TestDecodeLimitsDefaults(t *testing.T) {
-	want := rqlite.Limits{MaxDecompressed: 64 << 20, MaxDepth: 10000, MaxItems: 10_000_000}
+	want := rqlite.Limits{MaxDecompressed: 64 << 20, MaxDepth: 10000, MaxItems: 10_000_000, MaxIntDigits: 4300}
 	if got := rqlite.DecodeLimits(); got != want {
 		t.Errorf("DecodeLimits() = %+v, want %+v", got, want)
 	}
@@ -127,7 +156,8 @@ func TestPickleItemsLimit(t *testing.T) {
 	setLimits(t, rqlite.Limits{MaxItems: 1000})
 	many := append([]byte("\x80\x04]("), bytes.Repeat([]byte("K\x01\x94"), 600)...) // [1, 1, ...], each memoized
 	many = append(many, "e."...)
-	if _, err := rqlite.Pickle.Unmarshal(many); err == nil || !strings.Contains(err.Error(), "pickle makes more than 1000 values, the MaxItems limit") {
+	var l *rqlite.LimitError
+	if _, err := rqlite.Pickle.Unmarshal(many); !errors.As(err, &l) || l.Limit != "MaxItems" || !strings.Contains(err.Error(), "pickle makes more than 1000 values, the MaxItems limit") {
 		t.Errorf("600 ints, each memoized, MaxItems 1000: %v", err)
 	}
 }

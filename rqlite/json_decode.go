@@ -131,14 +131,16 @@ func (d *jsonDecoder) number() (any, error) {
 	return f, nil
 }
 
-// maxIntDigits is the most digits of a decimal integer that Python reads
-// (sys.int_max_str_digits): a bound on the time a hostile number takes.
-const maxIntDigits = 4300
+// maxIntDigits is the default MaxIntDigits limit, as Python's
+// sys.int_max_str_digits.
+const maxIntDigits = DefaultMaxIntDigits
 
-// bigInt reads a whole number beyond int64, as Python reads it: exactly.
+// bigInt reads a whole number beyond int64, as Python reads it: exactly,
+// if it has no more digits than the MaxIntDigits limit (as Python's
+// sys.int_max_str_digits): a bound on the time a hostile number takes.
 func bigInt(lit string) (any, error) {
-	if n := len(strings.TrimPrefix(lit, "-")); n > maxIntDigits {
-		return nil, fmt.Errorf("an integer of %d digits exceeds the limit of %d digits, as in Python", n, maxIntDigits)
+	if err := checkDigits("JSON", len(strings.TrimPrefix(lit, "-")), DecodeLimits().MaxIntDigits); err != nil {
+		return nil, err
 	}
 	n, _ := new(big.Int).SetString(lit, 10)
 	return n, nil
@@ -351,7 +353,7 @@ func (d *jsonDecoder) object() (any, error) {
 // element; after names what may not follow an element in syntax errors.
 func (d *jsonDecoder) elements(close byte, after string, each func() error) error {
 	if d.depth++; d.depth > d.maxDepth {
-		return fmt.Errorf("JSON nested more than %d deep, the MaxDepth limit", d.maxDepth)
+		return depthError("JSON", d.maxDepth)
 	}
 	d.pos++ // '[' or '{'
 	d.space()

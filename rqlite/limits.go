@@ -1,6 +1,7 @@
 package rqlite
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
@@ -26,6 +27,11 @@ type Limits struct {
 	// it appears (a pickle can share a list many times over in few
 	// bytes). Default 10 million (DefaultMaxItems).
 	MaxItems int
+	// MaxIntDigits is the most decimal digits of an int, in JSON and in
+	// pickle: a pickle holds a huge int in few bytes, which is cheap to
+	// read but slow to print. Default 4300 (DefaultMaxIntDigits), as
+	// Python's sys.int_max_str_digits.
+	MaxIntDigits int
 }
 
 // The default limits.
@@ -33,6 +39,7 @@ const (
 	DefaultMaxDecompressed = wire.DefaultMaxDecompressed // 64 MiB
 	DefaultMaxDepth        = 10000
 	DefaultMaxItems        = 10_000_000
+	DefaultMaxIntDigits    = 4300
 )
 
 var decodeLimits atomic.Pointer[Limits]
@@ -52,9 +59,29 @@ func SetDecodeLimits(l Limits) {
 	if l.MaxItems <= 0 {
 		l.MaxItems = DefaultMaxItems
 	}
+	if l.MaxIntDigits <= 0 {
+		l.MaxIntDigits = DefaultMaxIntDigits
+	}
 	decodeLimits.Store(&l)
 	wire.SetMaxDecompressed(l.MaxDecompressed)
 }
 
 // DecodeLimits returns the limits in force, defaults filled in.
 func DecodeLimits() Limits { return *decodeLimits.Load() }
+
+// A LimitError is the error of a value beyond one of the decode limits:
+// it fails only the job, meta or result that holds the value.
+type LimitError struct {
+	// Limit names the limit: "MaxDepth", "MaxItems" or "MaxIntDigits".
+	Limit string
+	// Max is the limit's value when the decoding met it.
+	Max int
+	msg string // one line
+}
+
+func (e *LimitError) Error() string { return e.msg }
+
+// limitError is the error of a value beyond the limit named, of value max.
+func limitError(limit string, max int, format string, args ...any) *LimitError {
+	return &LimitError{Limit: limit, Max: max, msg: fmt.Sprintf(format, args...)}
+}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	ogórek "github.com/kisielk/og-rek"
 )
@@ -25,7 +27,8 @@ import (
 // is an *UnsupportedValueError that names it, and fails only what holds it
 // (the job's call, its meta or one result), not the rest of the job. So
 // does a pickle beyond the decode limits (see Limits): a dict that holds
-// itself, nesting deeper than MaxDepth, more values than MaxItems.
+// itself, or a *LimitError for nesting deeper than MaxDepth, more values
+// than MaxItems, an int of more digits than MaxIntDigits.
 var Pickle Serializer = pickleSerializer{}
 
 type pickleSerializer struct{}
@@ -47,7 +50,7 @@ func (pickleSerializer) Marshal(v any) ([]byte, error) {
 
 func (pickleSerializer) Unmarshal(data []byte) (any, error) {
 	r := newPickleReader()
-	if err := scanPickle(data, r.limits.MaxItems); err != nil {
+	if err := scanPickle(data, r.limits); err != nil {
 		return nil, err
 	}
 	dec := ogórek.NewDecoderWithConfig(bytes.NewReader(data), &ogórek.DecoderConfig{StrictUnicode: true})
@@ -238,7 +241,7 @@ func newPickleReader() *pickleReader { return &pickleReader{limits: DecodeLimits
 // value turns v and what it holds.
 func (p *pickleReader) value(v any) (any, error) {
 	if p.items++; p.items > p.limits.MaxItems {
-		return nil, fmt.Errorf("pickle holds more than %d values, the MaxItems limit", p.limits.MaxItems)
+		return nil, limitError("MaxItems", p.limits.MaxItems, "pickle holds more than %d values, the MaxItems limit", p.limits.MaxItems)
 	}
 	switch v := v.(type) {
 	case ogórek.None:
@@ -252,10 +255,7 @@ func (p *pickleReader) value(v any) (any, error) {
 	case []byte:
 		return v, nil
 	case *big.Int:
-		if v.IsInt64() {
-			return v.Int64(), nil
-		}
-		return v, nil // exact, where an int64 or a float64 would not be
+		return p.bigInt(v)
 	case ogórek.Tuple:
 		return nested(p, []any(v), p.list)
 	case []any:
@@ -271,10 +271,21 @@ func (p *pickleReader) value(v any) (any, error) {
 	return nil, unsupported(pythonType(v), "the pickle holds a Python value of type %s that has no Go meaning", pythonType(v))
 }
 
+// bigInt turns an int that og-rek reads as a *big.Int.
+func (p *pickleReader) bigInt(v *big.Int) (any, error) {
+	if v.IsInt64() {
+		return v.Int64(), nil
+	}
+	if n := intDigitsOver(v, p.limits.MaxIntDigits); n > 0 {
+		return nil, checkDigits("pickle", n, p.limits.MaxIntDigits)
+	}
+	return v, nil // exact, where an int64 or a float64 would not be
+}
+
 // nested turns a list or dict, v, with f, one level deeper.
 func nested[T any](p *pickleReader, v T, f func(T) (any, error)) (any, error) {
 	if p.depth++; p.depth > p.limits.MaxDepth {
-		return nil, fmt.Errorf("pickle nested more than %d deep, the MaxDepth limit", p.limits.MaxDepth)
+		return nil, depthError("pickle", p.limits.MaxDepth)
 	}
 	out, err := f(v)
 	p.depth--
@@ -348,6 +359,36 @@ func pyName(c ogórek.Class) string {
 		return q
 	}
 	return name
+}
+
+// intDigitsOver is how many decimal digits n has, or at least, if they
+// are more than limit, and else 0; it does not print n, which takes time
+// that grows as the square of its size.
+func intDigitsOver(n *big.Int, limit int) int {
+	bits := n.BitLen() // 2**(bits-1) <= |n| < 2**bits
+	if float64(bits)+1 <= float64(limit)*math.Log2(10) || n.CmpAbs(pow10(limit)) < 0 {
+		return 0
+	}
+	return max(limit+1, int(float64(bits-1)/math.Log2(10))+1)
+}
+
+// lastPow10 is the power of 10 that pow10 made last.
+var lastPow10 atomic.Pointer[struct {
+	n int
+	p *big.Int
+}]
+
+// pow10 is 10**n.
+func pow10(n int) *big.Int {
+	if c := lastPow10.Load(); c != nil && c.n == n {
+		return c.p
+	}
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+	lastPow10.Store(&struct {
+		n int
+		p *big.Int
+	}{n, p})
+	return p
 }
 
 // pythonType names the Go type og-rek decoded a Python value into.

@@ -1,8 +1,16 @@
 package rqlite
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
 	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -38,8 +46,214 @@ for p in range(6):
 		if i != len(data)-1 {
 			t.Errorf("protocol %d: the walk stops at %d of %d bytes", p, i, len(data))
 		}
-		if err := scanPickle(data, 1000); err != nil {
+		// -2**2000 is a LONG1 of 251 bytes from protocol 2 on, which
+		// og-rek misreads.
+		var u *UnsupportedValueError
+		err = scanPickle(data, Limits{MaxDepth: 1000, MaxItems: 1000, MaxIntDigits: 4300})
+		if err != nil && (p < 2 || !errors.As(err, &u) || u.Python != "int") {
 			t.Errorf("protocol %d: %v", p, err)
+		}
+	}
+}
+
+// deepLists is ("test.sum", None, [[[...]]], {}), n+1 lists nested in the
+// tuple: a value n+2 deep.
+func deepLists(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x80\x04(\x8c\x08test.sumN")
+	b.Write(bytes.Repeat([]byte("]"), n+1))
+	b.Write(bytes.Repeat([]byte("a"), n))
+	b.WriteString("}t.")
+	return b.Bytes()
+}
+
+// setTestLimits sets the decode limits l for the test, and the defaults
+// after, and returns them.
+func setTestLimits(t *testing.T, l Limits) Limits {
+	SetDecodeLimits(l)
+	t.Cleanup(func() { SetDecodeLimits(Limits{}) })
+	return DecodeLimits()
+}
+
+// limitOf is the limit that err, a *LimitError, names, or "".
+func limitOf(err error) string {
+	var l *LimitError
+	if errors.As(err, &l) {
+		return l.Limit
+	}
+	return ""
+}
+
+// TestPickleScanDepth: lists nested 3 million deep are refused by the
+// walk, in a few allocations, before og-rek builds them (it took 462 MB
+// and 9 million allocations); as deep as MaxDepth is read.
+func TestPickleScanDepth(t *testing.T) {
+	deep := deepLists(3_000_000)
+	if err := scanPickle(deep, DecodeLimits()); limitOf(err) != "MaxDepth" ||
+		err.Error() != "pickle nested more than 10000 deep, the MaxDepth limit" {
+		t.Fatalf("the walk of lists 3M deep: %v", err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	allocs := testing.AllocsPerRun(2, func() {
+		if _, err := Pickle.Unmarshal(deep); limitOf(err) != "MaxDepth" {
+			t.Fatalf("lists 3M deep: %v", err)
+		}
+	})
+	runtime.ReadMemStats(&after)
+	if bytes := (after.TotalAlloc - before.TotalAlloc) / 3; allocs > 100 || bytes > 1<<20 {
+		t.Errorf("lists 3M deep are refused in %v allocations, %d bytes", allocs, bytes)
+	}
+	if _, err := Pickle.Unmarshal(deepLists(DefaultMaxDepth - 2)); err != nil {
+		t.Errorf("lists %d deep: %v", DefaultMaxDepth, err)
+	}
+	if err := scanPickle(deepLists(DefaultMaxDepth-1), DecodeLimits()); limitOf(err) != "MaxDepth" {
+		t.Errorf("the walk of lists %d deep: %v", DefaultMaxDepth+1, err)
+	}
+	// Wide is not deep: a tuple of 20000 empty lists, each alive on the
+	// stack until the TUPLE.
+	wide := "\x80\x04(" + strings.Repeat("]", 20000) + "t."
+	if v, err := Pickle.Unmarshal([]byte(wide)); err != nil || len(v.([]any)) != 20000 {
+		t.Errorf("a tuple of 20000 lists: %v", err)
+	}
+}
+
+// TestPickleScanDepthPython: for the pickles that Python writes, of every
+// protocol, nested lists, tuples and dicts and values shared through the
+// memo, the walk finds the depth exactly: as deep as MaxDepth is read, one
+// deeper is refused by the walk.
+func TestPickleScanDepthPython(t *testing.T) {
+	const limit = 40
+	out, err := exec.Command("/usr/bin/python3", "-c", `
+import base64, pickle
+def shapes(n):
+    # Values n deep.
+    v = []
+    for i in range(n - 1):
+        v = [v]
+    yield v
+    v = "x"
+    for i in range(n):
+        v = (v, 1) if i % 3 == 0 else ({"k": v, "z": None} if i % 3 == 1 else [2, v, 3])
+    yield v
+    x = [[[]]]
+    for i in range(n - 5):
+        x = {"a": x, "b": 1} if i % 2 else (x, 2**70)
+    yield [x, [x]]
+    yield (tuple([[] for i in range(3000)]), [x] * 2, {"s": x})
+for n in (`+strconv.Itoa(limit)+`, `+strconv.Itoa(limit+1)+`):
+    for v in shapes(n):
+        for p in range(6):
+            print(n, base64.b64encode(pickle.dumps(v, protocol=p)).decode())
+`).Output()
+	if err != nil {
+		t.Skipf("no Python 3: %v", err)
+	}
+	l := setTestLimits(t, Limits{MaxDepth: limit})
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for i, line := range lines {
+		depth, b64, _ := strings.Cut(line, " ")
+		data, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scanErr := scanPickle(data, l)
+		_, err = Pickle.Unmarshal(data)
+		if depth == strconv.Itoa(limit) && (scanErr != nil || err != nil) {
+			t.Errorf("shape %d, protocol %d, %s deep: %v, %v", i/6%4, i%6, depth, scanErr, err)
+		}
+		if depth != strconv.Itoa(limit) && limitOf(scanErr) != "MaxDepth" {
+			t.Errorf("shape %d, protocol %d, %s deep: the walk says %v", i/6%4, i%6, depth, scanErr)
+		}
+	}
+}
+
+// TestPickleDepthAfterSharing: a dict that the pickle fills after it put
+// it in a list nests deeper than the walk sees; the reader refuses it.
+func TestPickleDepthAfterSharing(t *testing.T) {
+	l := setTestLimits(t, Limits{MaxDepth: 3})
+	// d = {}; v = [d]; d["k"] = [[]]: v is 4 deep.
+	data := []byte("\x80\x04}\x94]\x94h\x00ah\x00\x8c\x01k]]as0.")
+	_, err := Pickle.Unmarshal(data)
+	if limitOf(err) != "MaxDepth" || scanPickle(data, l) != nil {
+		t.Errorf("a dict filled after it is shared: %v", err)
+	}
+}
+
+// TestPickleIntDigits: an int of more digits than MaxIntDigits is refused
+// (a LONG4 of 10,000 bytes is 24,000 digits), in binary or in text; one of
+// 4300 digits is read.
+func TestPickleIntDigits(t *testing.T) {
+	long4 := func(n *big.Int, size int) []byte {
+		b := make([]byte, size)
+		n.FillBytes(b)
+		slices.Reverse(b) // little-endian, two's complement: n > 0 and b[size-1] < 0x80
+		return append(binary.LittleEndian.AppendUint32([]byte("\x80\x04\x8b"), uint32(size)), append(b, '.')...)
+	}
+	big10k := new(big.Int).Lsh(big.NewInt(1), 10_000*8-2)
+	max := new(big.Int).Sub(pow10(4300), big.NewInt(1)) // 4300 nines
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string // the error's limit; "" for none
+	}{
+		{"LONG4 of 10000 bytes", long4(big10k, 10_000), "MaxIntDigits"},
+		{"LONG4 of 4301 digits", long4(pow10(4300), 1800), "MaxIntDigits"},
+		{"LONG of 4300 digits", []byte("L" + max.String() + "L\n."), ""},
+		{"LONG of 4301 digits", []byte("L-" + pow10(4300).String() + "L\n."), "MaxIntDigits"},
+		{"INT of 5000 digits", []byte("I" + strings.Repeat("7", 5000) + "\n."), "MaxIntDigits"},
+	} {
+		v, err := Pickle.Unmarshal(c.data)
+		if limitOf(err) != c.want {
+			t.Errorf("%s: %.20v, %v", c.name, v, err)
+		}
+		if c.want == "" && fmt.Sprint(v) != max.String() {
+			t.Errorf("%s: read as %.20v", c.name, v)
+		}
+		if c.want != "" && !strings.Contains(err.Error(), "more than 4300, the MaxIntDigits limit") {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
+
+// TestPickleLongInts: og-rek reads a LONG1 of up to 127 bytes, within
+// MaxIntDigits, and no longer ones.
+func TestPickleLongInts(t *testing.T) {
+	max := new(big.Int).Sub(pow10(4300), big.NewInt(1))
+	long4 := append(binary.LittleEndian.AppendUint32([]byte("\x80\x04\x8b"), 1800), make([]byte, 1800)...)
+	max.FillBytes(long4[7:])
+	slices.Reverse(long4[7:])
+	// og-rek reads no LONG4: the walk lets it say so.
+	if err := scanPickle(append(long4, '.'), DecodeLimits()); err != nil {
+		t.Errorf("LONG4 of 4300 digits: %v", err)
+	}
+	if b, err := Pickle.Marshal(max); err != nil {
+		t.Error(err)
+	} else if v, err := Pickle.Unmarshal(b); err != nil || fmt.Sprint(v) != max.String() {
+		t.Errorf("4300 nines, pickled by og-rek: %.20v, %v", v, err)
+	}
+	// og-rek reads a LONG1 of more than 127 bytes wrong: refused.
+	var u *UnsupportedValueError
+	if _, err := Pickle.Unmarshal(append(append([]byte("\x80\x04\x8a\xc8"), make([]byte, 200)...), '.')); !errors.As(err, &u) || u.Python != "int" {
+		t.Errorf("LONG1 of 200 bytes: %v", err)
+	}
+	minus := append(append([]byte("\x80\x04\x8a\x7f"), bytes.Repeat([]byte{0xff}, 126)...), 0x7f) // 2**1016-1
+	if v, err := Pickle.Unmarshal(append(minus, '.')); err != nil || len(fmt.Sprint(v)) != 306 {
+		t.Errorf("LONG1 of 127 bytes, 306 digits: %v, %v", v, err)
+	}
+	setTestLimits(t, Limits{MaxIntDigits: 305})
+	if _, err := Pickle.Unmarshal(append(minus, '.')); limitOf(err) != "MaxIntDigits" ||
+		!strings.Contains(err.Error(), "integer of 306 digits, more than 305") {
+		t.Errorf("LONG1 of 306 digits, MaxIntDigits 305: %v", err)
+	}
+}
+
+func BenchmarkPickleDeep3M(b *testing.B) {
+	data := deepLists(3_000_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Pickle.Unmarshal(data); err == nil {
+			b.Fatal("no error")
 		}
 	}
 }

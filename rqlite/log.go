@@ -93,29 +93,41 @@ func (l *Logger) init() {
 	})
 }
 
-// paint colours s when the log goes to a terminal.
-func (l *Logger) paint(attr color.Attribute, s string) string {
+// paint returns s on one line (see logSafe), coloured when the log goes
+// to a terminal.
+func (l *Logger) paint(attr color.Attribute, s string) painted {
 	l.init()
+	s = logSafe(s, MaxLogValue)
 	if !l.tty {
-		return s
+		return painted(s)
 	}
+	return painted(colored(attr, s))
+}
+
+func colored(attr color.Attribute, s string) string {
 	c := color.New(attr)
 	c.EnableColor()
 	return c.Sprint(s)
 }
 
-func (l *Logger) log(level LogLevel, format string, args ...any) {
+// log writes a record: format with args, each string of which is written
+// on one line (see logArgs), then block, the worker's own text, if any,
+// on the lines that follow.
+func (l *Logger) log(level LogLevel, block, format string, args ...any) {
 	l.init()
 	if level < l.Level {
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
+	msg := fmt.Sprintf(format, logArgs(args)...)
+	if block != "" {
+		msg += "\n" + logBlock(block)
+	}
 	if l.tty {
 		switch level {
 		case LevelWarning:
-			msg = l.paint(color.FgYellow, msg)
+			msg = colored(color.FgYellow, msg)
 		case LevelError:
-			msg = l.paint(color.FgRed, msg)
+			msg = colored(color.FgRed, msg)
 		}
 	}
 	w := l.Out
@@ -133,14 +145,27 @@ func (l *Logger) log(level LogLevel, format string, args ...any) {
 	fmt.Fprintf(w, "%s %s\n", stamp, msg)
 }
 
-// Debugf, Infof, Warnf and Errorf write a message at their level.
-func (l *Logger) Debugf(format string, args ...any) { l.log(LevelDebug, format, args...) }
+// Debugf, Infof, Warnf and Errorf write a record at their level: format
+// with args, on one line. Each string, error or Stringer in args is
+// written with its line breaks, control characters and bytes that are not
+// UTF-8 escaped as Go escapes them (\n, \x1b), and cut after MaxLogValue
+// bytes, so that text from a job cannot forge a record or reach the
+// terminal as an escape sequence.
+func (l *Logger) Debugf(format string, args ...any) { l.log(LevelDebug, "", format, args...) }
 
-// Infof writes a message at LevelInfo.
-func (l *Logger) Infof(format string, args ...any) { l.log(LevelInfo, format, args...) }
+// Infof writes a record at LevelInfo.
+func (l *Logger) Infof(format string, args ...any) { l.log(LevelInfo, "", format, args...) }
 
-// Warnf writes a message at LevelWarning.
-func (l *Logger) Warnf(format string, args ...any) { l.log(LevelWarning, format, args...) }
+// Warnf writes a record at LevelWarning.
+func (l *Logger) Warnf(format string, args ...any) { l.log(LevelWarning, "", format, args...) }
 
-// Errorf writes a message at LevelError.
-func (l *Logger) Errorf(format string, args ...any) { l.log(LevelError, format, args...) }
+// Errorf writes a record at LevelError.
+func (l *Logger) Errorf(format string, args ...any) { l.log(LevelError, "", format, args...) }
+
+// failure writes a job's failure at LevelError: a record as Errorf writes
+// it, then exc, the failure's exc_info as the worker composed it, on the
+// lines that follow, as RQ logs a traceback. The parts of exc that came
+// from the job must be on one line already (see failureText).
+func (l *Logger) failure(exc, format string, args ...any) {
+	l.log(LevelError, exc, format, args...)
+}

@@ -322,12 +322,12 @@ func (w *Worker) pause(ctx context.Context, d time.Duration) {
 	}
 }
 
-func (w *Worker) paintQueues(qs []string) string {
-	painted := make([]string, len(qs))
+func (w *Worker) paintQueues(qs []string) painted {
+	names := make([]string, len(qs))
 	for i, q := range qs {
-		painted[i] = w.log.paint(color.FgGreen, q)
+		names[i] = string(w.log.paint(color.FgGreen, q))
 	}
-	return strings.Join(painted, ", ")
+	return painted(strings.Join(names, ", "))
 }
 
 // CleanupGhostWorkers gives a TTL to registered workers whose key has none

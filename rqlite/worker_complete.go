@@ -1,6 +1,7 @@
 package rqlite
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"strconv"
@@ -56,7 +57,8 @@ func (w *Worker) runCallbacks(ctx context.Context, d *dequeued, job *Job, out ou
 	}
 	if err := w.callback(ctx, d, job, out.callback, name, nil, out.err, elapsed); err != nil {
 		w.log.Errorf("Worker %s: error while executing %s callback", w.Key(), strings.TrimPrefix(out.callback, "on_"))
-		out = outcome{err: err, status: out.status, exc: failure(err, out.callback+" callback "+name).exc}
+		f := failure(err, out.callback+" callback "+name)
+		out = outcome{err: err, status: out.status, exc: f.exc, logExc: f.logExc}
 	}
 	return out
 }
@@ -124,7 +126,7 @@ func (w *Worker) recordFailure(ctx context.Context, d *dequeued, job *Job, out o
 	if fn == "" {
 		fn = "?"
 	}
-	w.log.Errorf("[Job %s]: exception raised while executing (%s)\n%s", d.id, fn, out.exc)
+	w.log.failure(cmp.Or(out.logExc, out.exc), "[Job %s]: exception raised while executing (%s)", d.id, fn)
 	if retried {
 		w.log.Infof("%s: Job %s will be retried (%d retries left after this one)", w.log.paint(color.FgGreen, d.queue), d.id, job.RetriesLeft-1)
 	}

@@ -15,6 +15,9 @@ type outcome struct {
 	err    error  // nil on success
 	status Status
 	exc    string // the exc_info text of a failure
+	// logExc is exc as the log shows it, with what came from the job on
+	// one line; exc itself when empty.
+	logExc string
 	// callback is the job's callback that a failure runs, as in RQ:
 	// on_failure for the function's failures (its errors, panics and
 	// timeout), on_stopped for a job stopped by a command; none for a job
@@ -132,16 +135,26 @@ func (w *Worker) interrupted(cause error, timeout time.Duration) outcome {
 // failure is the outcome of a job whose function failed; desc names the
 // call in the exc_info text.
 func failure(err error, desc string) outcome {
+	return outcome{err: err, status: StatusFailed, callback: "on_failure",
+		exc:    failureText(err, desc, func(s string) string { return s }),
+		logExc: failureText(err, desc, func(s string) string { return logSafe(s, MaxLogValue) }),
+	}
+}
+
+// failureText is the exc_info text of err, raised by the call desc (none
+// when empty), with each text from the job (desc, err's text, a panic's
+// value) passed through quote.
+func failureText(err error, desc string, quote func(string) string) string {
 	var b strings.Builder
 	if desc != "" {
-		b.WriteString(desc)
+		b.WriteString(quote(desc))
 		b.WriteString(" failed:\n")
 	}
 	var p *PanicError
 	if errors.As(err, &p) {
-		fmt.Fprintf(&b, "panic: %v\n\n%s", p.Value, p.Stack)
+		fmt.Fprintf(&b, "panic: %s\n\n%s", quote(fmt.Sprint(p.Value)), p.Stack)
 	} else {
-		fmt.Fprintf(&b, "Error: %v", err)
+		fmt.Fprintf(&b, "Error: %s", quote(err.Error()))
 	}
-	return outcome{err: err, status: StatusFailed, callback: "on_failure", exc: strings.TrimRight(b.String(), "\n")}
+	return strings.TrimRight(b.String(), "\n")
 }

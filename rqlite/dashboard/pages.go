@@ -145,6 +145,8 @@ type resultRow struct {
 	CreatedAt time.Time
 	Value     string // the return value of a successful run, as JSON
 	Exc       string // the error of a failed run
+	// ValueErr is why the return value cannot be decoded, if it cannot.
+	ValueErr error
 }
 
 type jobData struct {
@@ -190,7 +192,7 @@ func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, res := range results {
-		row := resultRow{CreatedAt: res.CreatedAt, Exc: res.ExcString}
+		row := resultRow{CreatedAt: res.CreatedAt, Exc: res.ExcString, ValueErr: res.ReturnValueErr}
 		switch res.Type {
 		case rqlite.ResultSuccessful:
 			row.Type = "finished"

@@ -64,7 +64,9 @@ func TestPickleLimitsCycleAndDepth(t *testing.T) {
 	}{
 		{"self-dict", unbase64(t, pickledSelfDict), "pickle value refers to itself"},
 		{"self-meta", unbase64(t, pickledSelfMeta), "pickle value refers to itself"},
-		{"deep-3M", deepPickle(3_000_000), "pickle nested more than 10000 deep, the MaxDepth limit"},
+		{"deep-20k", deepPickle(20_000), "pickle nested more than 10000 deep, the MaxDepth limit"},
+		// 3M lists are more values than MaxItems before any is nested.
+		{"deep-3M", deepPickle(3_000_000), "pickle makes more than 1000000 values, the MaxItems limit"},
 		{"deep-10001", deepPickle(10001), "pickle nested more than 10000 deep, the MaxDepth limit"},
 	}
 	for _, c := range cases {
@@ -133,7 +135,7 @@ func setLimits(t *testing.T, l rqlite.Limits) {
 }
 
 func TestDecodeLimitsDefaults(t *testing.T) {
-	want := rqlite.Limits{MaxDecompressed: 64 << 20, MaxDepth: 10000, MaxItems: 10_000_000, MaxIntDigits: 4300}
+	want := rqlite.Limits{MaxDecompressed: 8 << 20, MaxDepth: 10000, MaxItems: 1_000_000, MaxIntDigits: 4300}
 	if got := rqlite.DecodeLimits(); got != want {
 		t.Errorf("DecodeLimits() = %+v, want %+v", got, want)
 	}
@@ -149,7 +151,7 @@ func TestPickleItemsLimit(t *testing.T) {
 	if _, err := rqlite.Pickle.Unmarshal(sharedPickle(3)); err != nil {
 		t.Fatalf("a list shared 16 times: %v", err)
 	}
-	const want = "more than 10000000 values, the MaxItems limit"
+	const want = "more than 1000000 values, the MaxItems limit"
 	if _, err := rqlite.Pickle.Unmarshal(sharedPickle(40)); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a list shared 2**41 times: %v, want an error with %q", err, want)
 	}
@@ -177,10 +179,14 @@ func zlibBomb(t testing.TB, n int) []byte {
 }
 
 func TestDecompressLimit(t *testing.T) {
-	// 100 MiB of zeros, 100 KB compressed: beyond the default 64 MiB.
+	// 100 MiB of zeros, 100 KB compressed: beyond the default 8 MiB.
 	_, _, _, err := rqlite.DecodeCall(rqlite.Pickle, zlibBomb(t, 100<<20))
-	if want := "zlib data inflates to more than 67108864 bytes, the MaxDecompressed limit"; err == nil || err.Error() != want {
+	if want := "zlib data inflates to more than 8388608 bytes, the MaxDecompressed limit"; err == nil || err.Error() != want {
 		t.Errorf("a zlib bomb of 100 MiB: %v, want %q", err, want)
+	}
+	var l *rqlite.LimitError
+	if !errors.As(err, &l) || l.Limit != "MaxDecompressed" || l.Max != 8<<20 {
+		t.Errorf("a zlib bomb: %#v, want a *LimitError naming MaxDecompressed", err)
 	}
 	setLimits(t, rqlite.Limits{MaxDecompressed: 1 << 20})
 	_, _, _, err = rqlite.DecodeCall(rqlite.Pickle, zlibBomb(t, 1<<20+1))
@@ -200,8 +206,9 @@ func TestHostileJobsFailAlone(t *testing.T) {
 	sum := call(unbase64(t, "gAWVGgAAAAAAAAAojAh0ZXN0LnN1bZROXZQoSwFLAmV9lHSULg==")) // test.sum(1, 2)
 	cases := []badCase{
 		{"self-dict", []any{"data", call(unbase64(t, pickledSelfDict))}, "pickle value refers to itself", ""},
-		{"deep-3M", []any{"data", call(deepPickle(3_000_000))}, "pickle nested more than 10000 deep, the MaxDepth limit", ""},
-		{"bomb", []any{"data", string(zlibBomb(t, 100<<20))}, "zlib data inflates to more than 67108864 bytes, the MaxDecompressed limit", ""},
+		{"deep-20k", []any{"data", call(deepPickle(20_000))}, "pickle nested more than 10000 deep, the MaxDepth limit", ""},
+		{"deep-3M", []any{"data", call(deepPickle(3_000_000))}, "pickle makes more than 1000000 values, the MaxItems limit", ""},
+		{"bomb", []any{"data", string(zlibBomb(t, 100<<20))}, "zlib data inflates to more than 8388608 bytes, the MaxDecompressed limit", ""},
 	}
 	b.runBadPickled(t, r, common, cases, func() {
 		b.badPush(t, "pickled", "self-meta", append(append([]any{}, common...), "data", sum, "meta", string(unbase64(t, pickledSelfMeta)))...)

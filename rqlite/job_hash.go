@@ -269,7 +269,7 @@ func encodeCall(s Serializer, name string, args []any, kwargs map[string]any) ([
 
 // decodeCall undoes encodeCall.
 func decodeCall(s Serializer, data []byte) (name string, args []any, kwargs map[string]any, err error) {
-	raw, err := wire.Decompress(data)
+	raw, err := decompress(data)
 	if err != nil {
 		return "", nil, nil, err
 	}

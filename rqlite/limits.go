@@ -11,12 +11,15 @@ import (
 // hostile or broken data (a zlib bomb, a pickle that holds itself, lists
 // nested millions deep) fails only the job, meta or result that holds it,
 // with an error that names the limit, instead of exhausting the worker's
-// memory or stack. Python RQ has no such limits; the defaults are far
-// above what a job's call, meta or result normally holds.
+// memory or stack. Python RQ has no such limits. The defaults keep what a
+// worker needs for one hostile job within 64 MB of its idle memory
+// (measured by the peak-RSS benchmarks of package cli) and are well above
+// what a job's call, meta or result normally holds; a program that moves
+// larger values raises them.
 type Limits struct {
 	// MaxDecompressed is the most bytes that a compressed field (a job's
 	// data or exc_info, a result's exc_string) may inflate to. Default
-	// 64 MiB (DefaultMaxDecompressed).
+	// 8 MiB (DefaultMaxDecompressed).
 	MaxDecompressed int64
 	// MaxDepth is how deeply the lists, tuples and dicts of a decoded
 	// value may nest, in JSON and in pickle. Default 10000
@@ -25,7 +28,7 @@ type Limits struct {
 	// MaxItems is the most lists, dicts and elements that one decoded
 	// pickle value may hold, counting a value the pickle shares each time
 	// it appears (a pickle can share a list many times over in few
-	// bytes). Default 10 million (DefaultMaxItems).
+	// bytes). Default 1 million (DefaultMaxItems).
 	MaxItems int
 	// MaxIntDigits is the most decimal digits of an int, in JSON and in
 	// pickle: a pickle holds a huge int in few bytes, which is cheap to
@@ -36,9 +39,9 @@ type Limits struct {
 
 // The default limits.
 const (
-	DefaultMaxDecompressed = wire.DefaultMaxDecompressed // 64 MiB
+	DefaultMaxDecompressed = wire.DefaultMaxDecompressed // 8 MiB
 	DefaultMaxDepth        = 10000
-	DefaultMaxItems        = 10_000_000
+	DefaultMaxItems        = 1_000_000
 	DefaultMaxIntDigits    = 4300
 )
 
@@ -80,6 +83,16 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string { return e.msg }
+
+// decompress is wire.Decompress, its error of data beyond MaxDecompressed
+// a *LimitError.
+func decompress(b []byte) ([]byte, error) {
+	out, err := wire.Decompress(b)
+	if tooLarge, ok := err.(*wire.TooLargeError); ok {
+		return nil, &LimitError{Limit: "MaxDecompressed", Max: int(tooLarge.Max), msg: tooLarge.Error()}
+	}
+	return out, err
+}
 
 // limitError is the error of a value beyond the limit named, of value max.
 func limitError(limit string, max int, format string, args ...any) *LimitError {

@@ -14,7 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
-	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 )
 
 // ResultType tells what a Result records, with RQ's numbers.
@@ -101,7 +100,7 @@ func (j *Job) ExcInfo(ctx context.Context) (string, error) {
 	if err != nil || s == "" {
 		return "", nil
 	}
-	b, err := wire.Decompress([]byte(s))
+	b, err := decompress([]byte(s))
 	if err != nil {
 		return "", fmt.Errorf("rqlite: exc_info of job %s: %w", j.ID, err)
 	}
@@ -158,7 +157,7 @@ func (c *conn) decodeResult(id string, v map[string]any) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("exc_string: %w", err)
 		}
-		if b, err = wire.Decompress(b); err != nil {
+		if b, err = decompress(b); err != nil {
 			return nil, fmt.Errorf("exc_string: %w", err)
 		}
 		r.ExcString = string(b)

@@ -67,7 +67,7 @@ var (
 
 // BenchmarkDecompressBomb inflates 2 MB of zlib data that would be 2 GB,
 // as a hostile job's data field could be: it stops at the default limit,
-// 64 MiB. It reports the bytes allocated for each (alloc-MiB/op) and the
+// 8 MiB. It reports the bytes allocated for each (alloc-MiB/op) and the
 // heap in use when it returns (heap-MiB), the bound on the worker's peak.
 func BenchmarkDecompressBomb(b *testing.B) {
 	bombOnce.Do(func() { bomb = zeros(b, 2<<30) })

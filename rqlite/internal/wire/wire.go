@@ -160,7 +160,15 @@ func Compress(b []byte) []byte {
 var maxDecompressed atomic.Int64
 
 // DefaultMaxDecompressed is maxDecompressed until SetMaxDecompressed.
-const DefaultMaxDecompressed = 64 << 20
+const DefaultMaxDecompressed = 8 << 20
+
+// A TooLargeError is the error of zlib data that inflates beyond the
+// limit, Max bytes.
+type TooLargeError struct{ Max int64 }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("zlib data inflates to more than %d bytes, the MaxDecompressed limit", e.Max)
+}
 
 func init() { maxDecompressed.Store(DefaultMaxDecompressed) }
 
@@ -192,7 +200,7 @@ func Decompress(b []byte) ([]byte, error) {
 	readers.Put(r)
 	switch {
 	case errors.Is(err, errTooLarge):
-		return nil, fmt.Errorf("zlib data inflates to more than %d bytes, the MaxDecompressed limit", max)
+		return nil, &TooLargeError{Max: max}
 	case err != nil:
 		return nil, fmt.Errorf("corrupt zlib data: %w", err)
 	}

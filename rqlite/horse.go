@@ -3,6 +3,7 @@ package rqlite
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,8 +49,26 @@ import (
 //     from one goroutine locked to its thread for the life of the process
 //     (startOnSpawnerThread).
 
-// horseEnv marks a horse process.
+// horseEnv marks a horse process. Its value is the worker's decoding
+// limits (see SetDecodeLimits), as JSON, which the horse applies before it
+// decodes anything: a horse that starts at the top of main has not run
+// what set them in its worker.
 const horseEnv = "RQLITE_HORSE"
+
+// horseEnvValue is horseEnv's value for a horse of this process.
+func horseEnvValue() string {
+	b, _ := json.Marshal(DecodeLimits()) // a struct of numbers
+	return string(b)
+}
+
+// applyHorseLimits applies the decoding limits that horseEnv carries; a
+// value that is not the worker's JSON leaves the defaults.
+func applyHorseLimits() {
+	var l Limits
+	if json.Unmarshal([]byte(os.Getenv(horseEnv)), &l) == nil {
+		SetDecodeLimits(l)
+	}
+}
 
 // horseGrace is how long a horse may take to answer after a job's timeout
 // before it is killed.
@@ -86,6 +105,7 @@ var horseServing sync.Once
 // if not nil, is the worker's serializer (see serveHorse).
 func serveHorseOnce(tasks *TaskRegistry, s Serializer) {
 	horseServing.Do(func() {
+		applyHorseLimits()
 		// What a job starts must not hold the worker's pipes: a process
 		// that outlived the horse would keep the worker from seeing it die.
 		closeOnExec(3)

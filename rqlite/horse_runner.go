@@ -171,7 +171,8 @@ type horse struct {
 	status  syscall.WaitStatus
 }
 
-// startHorse starts a horse: this program again, with RQLITE_HORSE set.
+// startHorse starts a horse: this program again, with RQLITE_HORSE set to
+// the decoding limits in force.
 func startHorse() (*horse, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -186,7 +187,7 @@ func startHorse() (*horse, error) {
 		return nil, fmt.Errorf("rqlite: start work horse: %w", err)
 	}
 	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), horseEnv+"=1")
+	cmd.Env = append(os.Environ(), horseEnv+"="+horseEnvValue())
 	cmd.Stdin = nil
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr

@@ -34,6 +34,9 @@ type globalOptions struct {
 	serializer string
 	// rq2 selects RQ 2.x's layout (--rq2).
 	rq2 bool
+	// limits are the decoding limits (--max-decompressed, --max-depth,
+	// --max-items).
+	limits rqlite.Limits
 }
 
 // New returns the root rq command with all its subcommands. Programs may add
@@ -45,6 +48,9 @@ func New() *cobra.Command {
 		Short:         "rq: command-line tool of rqlite, a Go port of Python RQ",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return applyLimits(g.limits)
+		},
 	}
 	flags := root.PersistentFlags()
 	flags.StringVarP(&g.url, "url", "u", envOr("REDIS_URL", rqlite.DefaultURL),
@@ -54,6 +60,7 @@ func New() *cobra.Command {
 	flags.StringVarP(&g.config, "config", "c", "", "path of a YAML queue configuration file")
 	flags.BoolVar(&g.rq2, "rq2", false, "write RQ 2.x's layout (execution keys, composite started entries), for a Redis shared with RQ 2.x")
 	flags.StringVarP(&g.serializer, "serializer", "S", "json", "job serializer: json or pickle (RQ's default), as the other programs that share the queues")
+	addLimitFlags(flags, &g.limits)
 
 	root.AddCommand(
 		newDevServerCommand(g),

@@ -57,7 +57,11 @@ func TestMain(m *testing.M) {
 	case "curl":
 		os.Exit(curl(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir) // the binaries of buildCommands: 400 MB each run
+	}
+	os.Exit(code)
 }
 
 // redisCLI runs one command on $REDIS_URL and prints the reply as

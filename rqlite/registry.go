@@ -142,8 +142,9 @@ func cleanStarted(ctx context.Context, c *conn, q string, rq2 bool) ([]string, e
 }
 
 // cleanRegistries is the maintenance RQ's workers do for each queue: clean
-// the finished, started and failed registries, and forget workers of the
-// queue whose key has expired. rq2 is the worker's layout (WorkerOptions.RQ2).
+// the finished, started and failed registries, forget workers of the queue
+// whose key has expired, and recover what dead workers left in its
+// intermediate list. rq2 is the worker's layout (WorkerOptions.RQ2).
 func cleanRegistries(ctx context.Context, c *conn, q string, rq2 bool) error {
 	now := strconv.FormatInt(wire.Epoch(c.now()), 10)
 	if err := c.rdb.ZRemRangeByScore(ctx, keys.Finished(q), "0", now).Err(); err != nil {
@@ -155,7 +156,38 @@ func cleanRegistries(ctx context.Context, c *conn, q string, rq2 bool) error {
 	if err := c.rdb.ZRemRangeByScore(ctx, keys.Failed(q), "0", now).Err(); err != nil {
 		return err
 	}
-	return cleanWorkers(ctx, c.rdb, q)
+	if err := cleanWorkers(ctx, c.rdb, q); err != nil {
+		return err
+	}
+	_, err := cleanIntermediate(ctx, c, q, rq2)
+	return err
+}
+
+// stuckExcInfo is the exc_info of a job left in an intermediate list, RQ's.
+const stuckExcInfo = "Job was stuck in intermediate queue."
+
+// cleanIntermediate recovers the jobs that workers that died left in queue
+// q's intermediate list (see keys.Intermediate), as RQ 1.15+ does, and
+// returns the IDs of those that failed.
+func cleanIntermediate(ctx context.Context, c *conn, q string, rq2 bool) ([]string, error) {
+	now := c.now()
+	layout := scripts.LayoutRQ1
+	if rq2 {
+		layout = scripts.LayoutRQ2
+	}
+	reply, err := scripts.RunCleanIntermediate(ctx, c.rdb, scripts.CleanIntermediateArgs{
+		Intermediate:      keys.Intermediate(q),
+		StartedRegistry:   keys.Started(q),
+		FailedRegistry:    keys.Failed(q),
+		NowEpoch:          wire.Epoch(now),
+		ExcInfo:           wire.Compress([]byte(stuckExcInfo)),
+		DefaultFailureTTL: int64(DefaultFailureTTL / time.Second),
+		NowTimestamp:      wire.FormatTime(now),
+		QueueName:         q,
+		Layout:            layout,
+		FirstSeenPrefix:   keys.IntermediateFirstSeen(q, ""),
+	})
+	return reply.Failed, err
 }
 
 // cleanWorkers removes from rq:workers:Q (and rq:workers) the workers whose

@@ -16,7 +16,7 @@ import (
 )
 
 // A fetcher takes a worker's jobs from its queues: the dequeue script when
-// jobs are waiting, BLPOP turns when none is, and a slot for the one job
+// jobs are waiting, blocking turns when none is, and a slot for the one job
 // that recording the previous job's outcome may take in the same call.
 type fetcher struct {
 	c      *conn
@@ -102,7 +102,7 @@ func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
 		}
 		return nil, err
 	}
-	res, err := f.c.rdb.BLPop(ctx, time.Second, f.qkeys...).Result()
+	queueKey, id, err := f.block(ctx)
 	if errors.Is(err, redis.Nil) {
 		f.waiting = true
 		return nil, nil
@@ -111,18 +111,36 @@ func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.take(ctx, res[0], res[1])
+	return f.take(ctx, queueKey, id)
 }
 
-// take runs the dequeue script; queueKey and id name a job already popped
-// by BLPOP, to be started first.
+// block waits up to a second for a job in the worker's queues and takes
+// its ID out of its queue; redis.Nil when none came. As RQ 1.15+, a worker
+// on one queue moves the ID into the queue's intermediate list (BLMOVE),
+// where maintenance finds it if the worker dies before the dequeue script
+// marks it started; on several queues it pops the first that comes
+// (BLPOP: BLMOVE waits on one list only), as RQ does.
+func (f *fetcher) block(ctx context.Context) (queueKey, id string, err error) {
+	if len(f.queues) == 1 {
+		id, err = f.c.rdb.BLMove(ctx, f.qkeys[0], keys.Intermediate(f.queues[0]), "LEFT", "RIGHT", time.Second).Result()
+		return f.qkeys[0], id, err
+	}
+	res, err := f.c.rdb.BLPop(ctx, time.Second, f.qkeys...).Result()
+	if err != nil {
+		return "", "", err
+	}
+	return res[0], res[1], nil
+}
+
+// take runs the dequeue script; queueKey and id name a job already taken
+// out of its queue by block, to be started first.
 func (f *fetcher) take(ctx context.Context, queueKey, id string) (*dequeued, error) {
 	now := f.c.now()
 	args := scripts.DequeueArgs{Worker: f.key, Suspended: keys.Suspended, Queues: f.qkeys,
 		WorkerName: f.name, NowTimestamp: wire.FormatTime(now), NowEpoch: wire.Epoch(now),
 		JobMonitoringInterval: int64(f.opts.JobMonitoringInterval / time.Second),
 		DefaultTimeout:        int64(DefaultTimeout / time.Second), PoppedID: id, Sync: f.sync,
-		NowMicroseconds: epochFloat(now)}
+		NowMicroseconds: epochFloat(now), Intermediate: id != "" && len(f.queues) == 1}
 	if queueKey != "" {
 		args.Queues = []string{queueKey}
 	}

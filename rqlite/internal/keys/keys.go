@@ -28,6 +28,15 @@ const (
 // Queue is the LIST of job IDs waiting in queue q, oldest at the left.
 func Queue(q string) string { return QueuePrefix + q }
 
+// Intermediate is the LIST of the job IDs that workers moved out of queue
+// q and have not yet marked started (RQ 1.15+'s IntermediateQueue): what a
+// worker that dies in between leaves there is recovered by maintenance.
+func Intermediate(q string) string { return QueuePrefix + q + ":intermediate" }
+
+// IntermediateFirstSeen is the STRING holding when maintenance first saw
+// job id in queue q's intermediate list, epoch seconds.
+func IntermediateFirstSeen(q, id string) string { return Intermediate(q) + ":first_seen:" + id }
+
 // Job is the HASH of job id.
 func Job(id string) string { return JobPrefix + id }
 

@@ -29,7 +29,7 @@ type CleanStartedReply struct {
 	Moved []string // the IDs of the jobs moved to the failed registry (not those retried)
 }
 
-var cleanStartedScript = newScript[CleanStartedArgs]("retry.lua", "clean_started.lua")
+var cleanStartedScript = newScript[CleanStartedArgs]("retry.lua", "abandon.lua", "clean_started.lua")
 
 // RunCleanStarted moves abandoned jobs from the started to the failed
 // registry.

@@ -33,17 +33,7 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], 0, now)) do
   if ARGV[6] == '2' then
     id = string.match(member, composite) or member
   end
-  local job = KEY.job(id)
-  if redis.call('EXISTS', job) == 1 and not retry(id, ARGV[5], now, ARGV[4]) then
-    local ttl = tonumber(redis.call('HGET', job, 'failure_ttl')) or tonumber(ARGV[3])
-    redis.call('HSET', job, 'status', 'failed', 'exc_info', ARGV[2])
-    if ttl > 0 then
-      redis.call('EXPIRE', job, ttl)
-      redis.call('ZADD', KEYS[2], now + ttl, id)
-    else
-      redis.call('PERSIST', job)
-      redis.call('ZADD', KEYS[2], ttl, id)
-    end
+  if redis.call('EXISTS', KEY.job(id)) == 1 and abandon(id, ARGV[5], KEYS[2], ARGV[2], ARGV[3], now, ARGV[4]) then
     moved[#moved + 1] = id
   end
 end

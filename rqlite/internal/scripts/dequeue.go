@@ -17,10 +17,13 @@ type DequeueArgs struct {
 	NowEpoch              int64    `lua:"ARGV[3]"`
 	JobMonitoringInterval int64    `lua:"ARGV[4]"` // seconds
 	DefaultTimeout        int64    `lua:"ARGV[5]"` // seconds
-	PoppedID              string   `lua:"ARGV[6]"` // a job BLPOP took from Queues[0], or ""
+	PoppedID              string   `lua:"ARGV[6]"` // a job BLPOP or BLMOVE took from Queues[0], or ""
 	Sync                  bool     `lua:"ARGV[7]"` // leave the worker hash alone
 	ExecutionID           string   `lua:"ARGV[8]"` // RQ 2.x's layout only
 	NowMicroseconds       string   `lua:"ARGV[9]"` // epoch seconds with microseconds
+	// Intermediate is set when BLMOVE moved PoppedID into Queues[0]'s
+	// intermediate list (keys.Intermediate), which the script empties of it.
+	Intermediate bool `lua:"ARGV[10]"`
 }
 
 var dequeueScript = newScript[DequeueArgs]("take.lua", "dequeue.lua")

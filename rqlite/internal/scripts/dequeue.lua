@@ -15,6 +15,8 @@
 -- ARGV[8]  in RQ 2.x's layout, the new execution's ID (32 hex digits);
 --          '' for RQ 1.13's
 -- ARGV[9]  now, in epoch seconds with microseconds (RQ 2.x's executions)
+-- ARGV[10] '1' when the job of ARGV[6] was moved (by BLMOVE) into KEYS[3]'s
+--          intermediate list rather than popped
 --
 -- Returns what take returns. Run twice (a reply lost with a dropped
 -- connection, and the call tried again), the second run finds the job the
@@ -22,7 +24,7 @@
 -- another.
 local w = {key = KEYS[1], suspended = KEYS[2], name = ARGV[1], now_ts = ARGV[2], now = tonumber(ARGV[3]),
   interval = tonumber(ARGV[4]), default_timeout = tonumber(ARGV[5]), sync = ARGV[7] == '1',
-  exec_id = ARGV[8], now_float = ARGV[9]}
+  exec_id = ARGV[8], now_float = ARGV[9], intermediate = ARGV[10] == '1'}
 -- The queue keys are copied one by one: unpack would fail on thousands of
 -- queues (Lua's stack limit, LUAI_MAXCSTACK).
 local queue_keys = {}

@@ -22,6 +22,7 @@ var keyFuncs = []keyFunc{
 	{"dependents", keys.Dependents},
 	{"dependencies", keys.Dependencies},
 	{"queue", keys.Queue},
+	{"intermediate", keys.Intermediate},
 	{"started", keys.Started},
 	{"finished", keys.Finished},
 	{"failed", keys.Failed},

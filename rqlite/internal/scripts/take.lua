@@ -12,6 +12,7 @@
 --   default_timeout  the timeout of jobs that have none, in seconds
 --   sync             true to leave the worker hash alone (a job run
 --                    synchronously)
+--   intermediate     true when popped is in its queue's intermediate list
 --   exec_id          in RQ 2.x's layout, the new execution's ID (32 hex
 --                    digits); '' for RQ 1.13's
 --   now_float        now, epoch seconds with microseconds (RQ 2.x)
@@ -24,7 +25,9 @@
 --                    updated), if any
 --
 -- popped is the ID of a job already popped from queue_keys[1] (by BLPOP),
--- or ''. With check_current, a job this worker already started and has
+-- or ''; with w.intermediate set, it was moved (by BLMOVE) into that
+-- queue's intermediate list, whence it goes now, as RQ 1.15+'s
+-- prepare_job_execution removes it. With check_current, a job this worker already started and has
 -- not finished is returned instead of a new one: the call is a second run
 -- of one whose reply was lost with a dropped connection.
 --
@@ -115,6 +118,9 @@ end
 
 local function take(w, queue_keys, popped, check_current)
   if popped ~= '' then
+    if w.intermediate then
+      redis.call('LREM', KEY.intermediate(KEY.queue_name(queue_keys[1])), 1, popped)
+    end
     return start(w, queue_keys[1], popped) or false
   end
   if check_current and not w.sync and w.exec_id == '' then

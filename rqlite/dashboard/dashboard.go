@@ -28,8 +28,17 @@
 //	/metrics                 metrics in the Prometheus text format (see NewCollector)
 //
 // A page of a queue or registry costs a few round trips to Redis whatever
-// its size: its IDs are read with LRANGE or ZRANGE, and only their job
-// hashes, in one pipeline ([rqlite.FetchJobs]). Pages reload themselves
+// its size: its IDs are read with LRANGE or ZRANGE, then the few fields
+// of their job hashes that it shows, in one pipeline of HMGET (never the
+// call, meta or error text of a job, which may be large).
+//
+// What a job's page shows of each value (its args, kwargs and meta, an
+// error text, a return value, a field of its hash) stops after 64 KiB and
+// says how much it cut; printing stops there too, so that a value that
+// would print as hundreds of megabytes (lists nested thousands deep, one
+// list shared millions of times) costs no more. The page decodes the
+// job's call only if it inflates to at most 4 MiB, and a pickle only if it
+// holds at most 100,000 values; beyond, it says so. Pages reload themselves
 // every few seconds (Options.RefreshInterval); a link at the bottom turns
 // that off, and the choice is kept in a cookie.
 //

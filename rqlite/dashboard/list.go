@@ -3,14 +3,18 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 )
 
 // The page of a list of jobs: a queue, or one of its registries.
@@ -25,10 +29,24 @@ type tab struct {
 // A jobRow is one job of a list.
 type jobRow struct {
 	ID   string
-	Job  *rqlite.Job // nil if missing or unreadable
-	Err  string      // why Job is nil
-	Time time.Time   // the list's own time: enqueued, started, ended or due
+	Job  *rowJob   // nil if missing or unreadable
+	Err  string    // why Job is nil
+	Time time.Time // the list's own time: enqueued, started, ended or due
 }
+
+// rowJob is what a list shows of a job: fields of its hash that need no
+// decoding, read without its call, meta or error text, which may be
+// large (its page shows those).
+type rowJob struct {
+	Description string
+	Status      rqlite.Status
+	CreatedAt   time.Time
+	times       map[string]time.Time
+}
+
+// rowFields are the fields of a job hash that a list reads, the times
+// last.
+var rowFields = []string{"description", "status", "created_at", "enqueued_at", "started_at", "ended_at"}
 
 type pager struct {
 	Page, Pages             int64
@@ -135,7 +153,7 @@ func (h *handler) listRows(ctx context.Context, name, list string, p *pager, siz
 	if err != nil {
 		return nil, err
 	}
-	fetched, err := rqlite.FetchJobs(ctx, h.rdb, ids, h.qopts)
+	fetched, err := h.fetchRows(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -146,8 +164,8 @@ func (h *handler) listRows(ctx context.Context, name, list string, p *pager, siz
 		}
 	}
 	var rows []jobRow
-	for i, f := range fetched {
-		row := newJobRow(f, list)
+	for i, row := range fetched {
+		row.setTime(list)
 		if due != nil && due[i] > 0 {
 			row.Time = time.Unix(int64(due[i]), 0)
 		}
@@ -159,26 +177,69 @@ func (h *handler) listRows(ctx context.Context, name, list string, p *pager, siz
 	return rows, nil
 }
 
-// newJobRow is the row of a job of a list.
-func newJobRow(f rqlite.FetchedJob, list string) jobRow {
-	row := jobRow{ID: f.ID, Job: f.Job}
-	switch {
-	case errors.Is(f.Err, rqlite.ErrNoSuchJob):
-		row.Err = "The job's data is gone (expired or deleted)."
-	case f.Err != nil:
-		row.Err = "Cannot read the job: " + f.Err.Error()
+// fetchRows reads the fields that a list shows of the jobs with the
+// given IDs, in one round trip (a pipeline of HMGET).
+func (h *handler) fetchRows(ctx context.Context, ids []string) ([]jobRow, error) {
+	cmds := make([]*redis.SliceCmd, len(ids))
+	if len(ids) > 0 {
+		_, _ = h.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.HMGet(ctx, keys.Job(id), rowFields...)
+			}
+			return nil
+		})
 	}
-	if j := f.Job; j != nil {
-		switch list {
-		case "queued":
-			row.Time = j.EnqueuedAt
-		case "started":
-			row.Time = j.StartedAt
-		case "finished", "failed":
-			row.Time = j.EndedAt
+	rows := make([]jobRow, len(ids))
+	for i, id := range ids {
+		rows[i].ID = id
+		vals, err := cmds[i].Result()
+		var replyErr redis.Error
+		switch {
+		case errors.As(err, &replyErr):
+			rows[i].Err = "Cannot read the job: " + err.Error()
+		case err != nil:
+			return nil, fmt.Errorf("rqlite: fetch jobs: %w", err)
+		case !slices.ContainsFunc(vals, func(v any) bool { return v != nil }):
+			rows[i].Err = "The job's data is gone (expired or deleted)."
 		default:
-			row.Time = j.CreatedAt
+			rows[i].Job, err = newRowJob(vals)
+			if err != nil {
+				rows[i].Err = "Cannot read the job: " + err.Error()
+			}
 		}
 	}
-	return row
+	return rows, nil
+}
+
+// newRowJob reads the values of rowFields, nil for a missing one.
+func newRowJob(vals []any) (*rowJob, error) {
+	str := func(i int) string { s, _ := vals[i].(string); return s }
+	j := &rowJob{Description: str(0), Status: rqlite.Status(str(1)), times: map[string]time.Time{}}
+	for i := 2; i < len(rowFields); i++ {
+		t, err := wire.ParseTime(str(i))
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", rowFields[i], err)
+		}
+		j.times[rowFields[i]] = t
+	}
+	j.CreatedAt = j.times["created_at"]
+	return j, nil
+}
+
+// setTime sets the time that list shows of the row's job.
+func (row *jobRow) setTime(list string) {
+	j := row.Job
+	if j == nil {
+		return
+	}
+	switch list {
+	case "queued":
+		row.Time = j.times["enqueued_at"]
+	case "started":
+		row.Time = j.times["started_at"]
+	case "finished", "failed":
+		row.Time = j.times["ended_at"]
+	default:
+		row.Time = j.CreatedAt
+	}
 }

@@ -143,16 +143,21 @@ func (h *handler) queuesPage(w http.ResponseWriter, r *http.Request) {
 type resultRow struct {
 	Type      string
 	CreatedAt time.Time
-	Value     string // the return value of a successful run, as JSON
-	Exc       string // the error of a failed run
-	// ValueErr is why the return value cannot be decoded, if it cannot.
+	Value     string // the return value of a successful run, as JSON, cut
+	Exc       string // the error of a failed run, cut
+	// ValueErr is why the return value (or the error) cannot be read, if
+	// it cannot.
 	ValueErr error
 }
 
 type jobData struct {
-	Job        *rqlite.Job
-	ExcInfo    string
+	Job *rqlite.Job
+	// DataErr is why the job's call is not shown, if it is not.
+	DataErr    string
+	ExcInfo    string // cut
+	ExcErr     string
 	Results    []resultRow
+	MoreRuns   int64 // the results not shown, older ones
 	Dependents []string
 	CanRequeue bool
 	CanCancel  bool
@@ -167,7 +172,7 @@ type jobData struct {
 func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	j, err := rqlite.FetchJob(ctx, h.rdb, id, h.qopts)
+	v, err := rqlite.FetchJobView(ctx, h.rdb, id, h.qopts, viewLimits)
 	if errors.Is(err, rqlite.ErrNoSuchJob) {
 		h.fail(w, r, http.StatusNotFound, "There is no job %s: it never existed, or it expired or was deleted.", id)
 		return
@@ -176,42 +181,39 @@ func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
 		h.rawJobPage(w, r, id, err)
 		return
 	}
-	if !h.queueAllowed(j.Origin) {
+	if !h.queueAllowed(v.Origin) {
 		h.fail(w, r, http.StatusNotFound, "There is no job %s.", id)
 		return
 	}
 	l := h.newLayout(w, r, "Job "+id, "queues")
-	d := jobData{Job: j, ID: id}
-	if d.ExcInfo, err = j.ExcInfo(ctx); err != nil {
+	if err := v.ReadRuns(ctx, viewLimits); err != nil {
 		h.fail(w, r, http.StatusBadGateway, "%v", err)
 		return
 	}
-	results, err := j.Results(ctx)
-	if err != nil {
-		h.fail(w, r, http.StatusBadGateway, "%v", err)
-		return
-	}
-	for _, res := range results {
-		row := resultRow{CreatedAt: res.CreatedAt, Exc: res.ExcString, ValueErr: res.ReturnValueErr}
-		switch res.Type {
-		case rqlite.ResultSuccessful:
-			row.Type = "finished"
-			row.Value = pretty(res.ReturnValue)
-		case rqlite.ResultFailed:
-			row.Type = "failed"
-		case rqlite.ResultStopped:
-			row.Type = "stopped"
-		default:
-			row.Type = strconv.Itoa(int(res.Type))
-		}
-		d.Results = append(d.Results, row)
-	}
+	d := newJobData(v)
 	if d.Dependents, err = h.rdb.SMembers(ctx, keys.Dependents(id)).Result(); err != nil {
 		h.fail(w, r, http.StatusBadGateway, "%v", err)
 		return
 	}
 	sort.Strings(d.Dependents)
-	switch j.Status {
+	l.Data = d
+	h.render(w, http.StatusOK, "job", l)
+}
+
+// newJobData is what the job page shows of v, its values cut.
+func newJobData(v *rqlite.JobView) jobData {
+	d := jobData{Job: v.Job, ID: v.ID, ExcInfo: clip(v.Exc, v.ExcLen, maxShown)}
+	if v.DataErr != nil {
+		d.DataErr = v.DataErr.Error()
+	}
+	if v.ExcErr != nil {
+		d.ExcErr = v.ExcErr.Error()
+	}
+	for _, res := range v.Runs {
+		d.Results = append(d.Results, newResultRow(res))
+	}
+	d.MoreRuns = v.RunCount - int64(len(v.Runs))
+	switch v.Status {
 	case rqlite.StatusFailed, rqlite.StatusStopped:
 		d.CanRequeue = true
 	case rqlite.StatusQueued, rqlite.StatusDeferred, rqlite.StatusScheduled:
@@ -219,8 +221,27 @@ func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
 	case rqlite.StatusStarted:
 		d.CanStop = true
 	}
-	l.Data = d
-	h.render(w, http.StatusOK, "job", l)
+	return d
+}
+
+// newResultRow is the row of one run, its values cut.
+func newResultRow(res rqlite.ResultView) resultRow {
+	row := resultRow{CreatedAt: res.CreatedAt, Exc: clip(res.ExcString, res.ExcLen, maxShown), ValueErr: res.ReturnValueErr}
+	switch res.Type {
+	case rqlite.ResultSuccessful:
+		row.Type = "finished"
+		row.Value = pretty(res.ReturnValue)
+	case rqlite.ResultFailed:
+		row.Type = "failed"
+		if res.ExcErr != nil {
+			row.ValueErr = res.ExcErr
+		}
+	case rqlite.ResultStopped:
+		row.Type = "stopped"
+	default:
+		row.Type = strconv.Itoa(int(res.Type))
+	}
+	return row
 }
 
 // rawJobPage shows the fields of a job hash that cannot be decoded, as
@@ -242,6 +263,8 @@ func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, 
 		switch k {
 		case "data", "exc_info", "meta":
 			v = fmt.Sprintf("(%d bytes)", len(v))
+		default:
+			v = cut(v)
 		}
 		d.Raw = append(d.Raw, [2]string{k, v})
 	}

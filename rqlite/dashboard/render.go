@@ -3,7 +3,6 @@ package dashboard
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -28,6 +27,8 @@ var funcs = template.FuncMap{
 	"utc":         utc,
 	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 	"pretty":      pretty,
+	"cut":         cut,
+	"cutList":     cutList,
 	"statusClass": statusClass,
 	"duration":    duration,
 	"plural":      plural,
@@ -274,18 +275,6 @@ func utc(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
-}
-
-// pretty shows a decoded value as indented JSON.
-func pretty(v any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // html/template escapes it
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Sprintf("%v", v)
-	}
-	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 // statusClass is the CSS class of a job status or worker state.

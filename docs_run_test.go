@@ -342,10 +342,13 @@ func (r *pageRunner) command(t *testing.T, file string, blockLine int, line stri
 			return "", true, nil
 		}
 	}
-	if strings.Contains(line, "python3") {
+	if strings.Contains(line, "python3") || strings.Contains(line, "/usr/bin/rq") {
 		requirePythonRQ(t)
 	}
 	shell := rewriteGoRun(line)
+	if strings.Contains(shell, rq2Home) {
+		shell = strings.ReplaceAll(shell, rq2Home, rq2Shims(t)+"/")
+	}
 	args := strings.Fields(withoutEnv(shell))
 	switch {
 	case len(args) >= 2 && args[0] == "rq" && args[1] == "dev-server":
@@ -548,9 +551,12 @@ var (
 	workerPattern = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
 	clockPattern  = regexp.MustCompile(`\b\d\d:\d\d:\d\d\b`)
 	tookPattern   = regexp.MustCompile(`He tardado \d+ segundos`)
-	datePattern   = regexp.MustCompile(`\b\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
-	dayPattern    = regexp.MustCompile(`\b\d{4}-\d\d-\d\d([ T]HH:MM:SS)(\.\d+)?`)
-	hostPattern   = regexp.MustCompile(`("host": "|host: )127\.0\.0\.1\b`)
+	// RQ 2's worker says its PID and how long each job took.
+	pidPattern   = regexp.MustCompile(`started with PID \d+,`)
+	jobInPattern = regexp.MustCompile(`job in \d+:\d\d:\d\d\.\d+s on worker`)
+	datePattern  = regexp.MustCompile(`\b\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
+	dayPattern   = regexp.MustCompile(`\b\d{4}-\d\d-\d\d([ T]HH:MM:SS)(\.\d+)?`)
+	hostPattern  = regexp.MustCompile(`("host": "|host: )127\.0\.0\.1\b`)
 )
 
 // normalise replaces what differs from run to run in an output: job IDs
@@ -573,6 +579,8 @@ func normalise(s, redisURL string) string {
 		s = strings.ReplaceAll(s, "port: "+port, "port: 6379")
 	}
 	s = tookPattern.ReplaceAllString(s, "He tardado N segundos")
+	s = pidPattern.ReplaceAllString(s, "started with PID N,")
+	s = jobInPattern.ReplaceAllString(s, "job in 0:00:00.NNNNNNs on worker")
 	for _, p := range []struct {
 		re   *regexp.Regexp
 		name string

@@ -177,3 +177,27 @@ func TestShimsActAsTheTools(t *testing.T) {
 func newLoopbackListener() (net.Listener, error) {
 	return net.Listen("tcp", "127.0.0.1:0")
 }
+
+// rq2Home is where the pages say a reader installs Python RQ 2 (a virtual
+// environment made with pip): ~/rq2/bin/rq and ~/rq2/bin/python3.
+const rq2Home = "~/rq2/bin/"
+
+// rq2Shims returns a directory with rq and python3 scripts that stand for
+// ~/rq2/bin's: Debian 12's Python with RQ 2.3.3 first on its PYTHONPATH
+// (see rqtest.PythonRQ2, which skips the page without it, or fails in CI).
+func rq2Shims(t *testing.T) string {
+	t.Helper()
+	python, path := rqtest.PythonRQ2(t)
+	dir := t.TempDir()
+	env := `PYTHONPATH="` + path + `${PYTHONPATH:+:$PYTHONPATH}" exec "` + python + `"`
+	scripts := map[string]string{
+		"rq":      env + ` -c 'import sys; from rq.cli import main; sys.exit(main())' "$@"`,
+		"python3": env + ` "$@"`,
+	}
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

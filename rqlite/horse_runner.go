@@ -49,7 +49,7 @@ func (r *horseRunner) start(ctx context.Context, job *Job, hash map[string]strin
 		req.TimeoutMS = timeout.Milliseconds()
 	}
 	if err := req.write(h.reqFile); err != nil {
-		out <- ran{died: r.kill(h)}
+		out <- r.kill(h)
 		return out
 	}
 	go func() { out <- r.await(ctx, h, job) }()
@@ -85,7 +85,7 @@ func (r *horseRunner) await(ctx context.Context, h *horse, job *Job) ran {
 			default:
 			}
 			r.replace(h)
-			return ran{died: h.diedReason()}
+			return h.death()
 		}
 	}
 }
@@ -100,7 +100,7 @@ func (r *horseRunner) interrupt(cause error) (ran, bool) {
 	}
 	died := r.kill(nil)
 	if errors.Is(cause, errKilled) {
-		return ran{died: died}, true
+		return died, true
 	}
 	return ran{cause: cause}, true
 }
@@ -137,8 +137,8 @@ func (r *horseRunner) horse() (*horse, error) {
 }
 
 // kill kills horse h (the current one if nil), starts another and returns
-// RQ's text for the killed one's death.
-func (r *horseRunner) kill(h *horse) string {
+// the killed one's death.
+func (r *horseRunner) kill(h *horse) ran {
 	if h == nil {
 		r.mu.Lock()
 		h = r.h
@@ -147,7 +147,7 @@ func (r *horseRunner) kill(h *horse) string {
 	h.kill()
 	r.log.Infof("Killed horse pid %d", h.cmd.Process.Pid)
 	r.replace(h)
-	return h.diedReason()
+	return h.death()
 }
 
 // replace starts a horse in place of h, which died or was killed.

@@ -21,6 +21,9 @@ type ran struct {
 	err    error  // the function's error; a *PanicError for a panic
 	cause  error  // the job was stopped from outside: errJobTimeout, errStoppedByUser...
 	died   string // the horse died under the job: RQ's text for it
+	// The horse that died: its process ID and how it ended.
+	horsePID    int
+	horseStatus HorseStatus
 	// uncalled is set when the function was not called: the job names no
 	// task of this program, or its arguments do not fit it.
 	uncalled bool
@@ -36,17 +39,26 @@ var (
 )
 
 // runTask runs job's function, from tasks, with ctx as the function's
-// context (which gives the job to JobFromContext).
+// context (which gives the job to JobFromContext), inside the registry's
+// middleware (see TaskRegistry.Use).
 func runTask(ctx context.Context, tasks *TaskRegistry, job *Job) ran {
 	task, ok := tasks.Lookup(job.FuncName)
 	if !ok {
 		return ran{err: fmt.Errorf("unknown function %q: no task is registered under that name in this worker", job.FuncName), uncalled: true}
 	}
-	in, err := task.bind(job.Args, job.Kwargs)
-	if err != nil {
+	uncalled := false
+	call := func(ctx context.Context, job *Job) (any, error) {
+		in, err := task.bind(job.Args, job.Kwargs)
+		if err != nil {
+			uncalled = true
+			return nil, err
+		}
+		return task.call(ctx, in)
+	}
+	v, err := callWrapped(withJob(ctx, job), tasks.wrap(call), job)
+	if uncalled && err != nil {
 		return ran{err: err, uncalled: true}
 	}
-	v, err := task.call(withJob(ctx, job), in)
 	return classify(ctx, job.c.serializer, v, err)
 }
 

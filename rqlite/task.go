@@ -60,6 +60,9 @@ type TaskRegistry struct {
 	mu     sync.RWMutex
 	byName map[string]*Task
 	byFunc map[uintptr]*Task
+
+	handlers   map[string]ExceptionHandler // by name, for rq worker --exception-handler
+	middleware []Middleware                // around each task call (see Use)
 }
 
 // NewTaskRegistry returns an empty TaskRegistry.

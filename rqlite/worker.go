@@ -71,6 +71,9 @@ func NewWorker(rdb redis.UniversalClient, queues []string, opts *WorkerOptions) 
 		return nil, badOption("worker name", o.Name, "")
 	}
 	w.name = o.Name
+	if _, err := ParseDequeueStrategy(string(o.DequeueStrategy)); err != nil {
+		return nil, err
+	}
 	o.setDefaults()
 	w.c = newConn(rdb, &QueueOptions{Serializer: o.Serializer, Now: o.Now})
 	w.log = o.Logger
@@ -210,6 +213,7 @@ func (w *Worker) nextJob(ctx context.Context) (*dequeued, error) {
 	if d := w.fetch.prefetched(); d != nil {
 		return d, nil
 	}
+	idleSince := time.Now()
 	for {
 		w.maintainIfDue(ctx)
 		if w.stopRequested() {
@@ -228,6 +232,7 @@ func (w *Worker) nextJob(ctx context.Context) (*dequeued, error) {
 				return nil, nil
 			}
 			w.suspended(ctx)
+			idleSince = time.Now()
 		case err != nil && ctx.Err() != nil:
 			return nil, nil
 		case isConnErr(err):
@@ -242,8 +247,21 @@ func (w *Worker) nextJob(ctx context.Context) (*dequeued, error) {
 		case w.opts.Burst:
 			w.log.Infof("Worker %s: done, quitting", w.Key())
 			return nil, nil
+		case w.idledOut(idleSince):
+			return nil, nil
 		}
 	}
+}
+
+// idledOut reports whether the worker, waiting for a job since since, has
+// waited its MaxIdleTime, and logs RQ's line if so.
+func (w *Worker) idledOut(since time.Time) bool {
+	if w.opts.MaxIdleTime <= 0 || time.Since(since) < w.opts.MaxIdleTime {
+		return false
+	}
+	seconds := int64((w.opts.MaxIdleTime + time.Second - 1) / time.Second)
+	w.log.Infof("Worker %s: idle for %d seconds, quitting", w.Key(), seconds)
+	return true
 }
 
 // suspended logs a suspension once, and waits a little.

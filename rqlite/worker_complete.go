@@ -33,9 +33,14 @@ func (w *Worker) complete(ctx context.Context, d *dequeued, job *Job, out outcom
 	out = w.runCallbacks(ctx, d, job, out, elapsed)
 	if out.err == nil {
 		w.recordSuccess(ctx, d, job, out, elapsed, takeUntil)
-	} else {
-		w.recordFailure(ctx, d, job, out, elapsed, takeUntil)
+		return out
 	}
+	if out.callback == "on_failure" {
+		// The function failed: RQ's handle_exception, between the failure
+		// callback and the recording of the failure.
+		w.handleException(ctx, job, out.err)
+	}
+	w.recordFailure(ctx, d, job, out, elapsed, takeUntil)
 	return out
 }
 
@@ -58,7 +63,7 @@ func (w *Worker) runCallbacks(ctx context.Context, d *dequeued, job *Job, out ou
 	if err := w.callback(ctx, d, job, out.callback, name, nil, out.err, elapsed); err != nil {
 		w.log.Errorf("Worker %s: error while executing %s callback", w.Key(), strings.TrimPrefix(out.callback, "on_"))
 		f := failure(err, out.callback+" callback "+name)
-		out = outcome{err: err, status: out.status, exc: f.exc, logExc: f.logExc}
+		out = outcome{err: err, status: out.status, exc: f.exc, logExc: f.logExc, callback: out.callback}
 	}
 	return out
 }
@@ -164,6 +169,7 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, rec record, takeUntil 
 	}
 	if reply.Next.Job != nil {
 		w.fetch.next = taken(reply.Next.Job, "", args.NowMicroseconds)
+		w.fetch.reorder(reply.Next.Job.Queue)
 	}
 	return reply.Retried
 }

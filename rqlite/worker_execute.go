@@ -105,6 +105,7 @@ func (w *Worker) outcomeOf(job *Job, r ran, timeout time.Duration) outcome {
 	switch {
 	case r.died != "":
 		w.log.Warnf("Moving job to FailedJobRegistry (%s)", r.died)
+		w.horseKilled(job, r)
 		return outcome{err: errors.New(r.died), status: StatusFailed, exc: r.died}
 	case r.cause != nil:
 		return w.interrupted(r.cause, timeout)

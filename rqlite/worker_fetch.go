@@ -35,6 +35,9 @@ type fetcher struct {
 	idleBeat time.Time
 
 	next *dequeued // taken with the previous job's outcome, not yet run
+
+	// shuffle shuffles the queues for DequeueRandom; rand.Shuffle when nil.
+	shuffle func(n int, swap func(i, j int))
 }
 
 func newFetcher(w *Worker) *fetcher {
@@ -170,6 +173,7 @@ func (f *fetcher) take(ctx context.Context, queueKey, id string) (*dequeued, err
 	case reply.Job == nil:
 		return nil, nil
 	}
+	f.reorder(reply.Job.Queue)
 	return taken(reply.Job, args.ExecutionID, args.NowMicroseconds), nil
 }
 

@@ -65,6 +65,23 @@ type WorkerOptions struct {
 	// WithScheduler runs a Scheduler for the worker's queues while the
 	// worker works (rq worker --with-scheduler).
 	WithScheduler bool
+	// DequeueStrategy is the order in which the queues are looked at for
+	// each job (RQ's --dequeue-strategy); DequeueDefault by default.
+	DequeueStrategy DequeueStrategy
+	// MaxIdleTime, if set, makes Work return once the worker has waited
+	// that long for a job without getting one (RQ's --max-idle-time). It
+	// is counted in whole seconds, as a worker waits in turns of a second.
+	MaxIdleTime time.Duration
+	// ExceptionHandlers are called in order after a job's function fails
+	// (an error, a panic, its timeout, a success callback that fails),
+	// after its failure callback and before its failure is recorded, as
+	// RQ's exception handlers; see ExceptionHandler.
+	ExceptionHandlers []ExceptionHandler
+	// HorseKilled, if set, is called when an isolated worker's work horse
+	// dies under a job (it crashed, was killed by a signal or by RQ's
+	// kill-horse command), before the job is recorded failed, as RQ's
+	// work_horse_killed_handler.
+	HorseKilled func(job *Job, pid int, status HorseStatus)
 	// JobDone, if set, is called after each job the worker runs, with the
 	// job's ID and final status; a progress bar, for instance.
 	JobDone func(id string, status Status)

@@ -29,6 +29,12 @@ type workerFlags struct {
 	dateFormat   string
 	scheduler    bool
 	isolated     bool
+
+	// RQ 1.14+.
+	dequeueStrategy   string
+	maxIdleTime       int
+	maintenance       string
+	exceptionHandlers []string
 }
 
 func (f *workerFlags) add(cmd *cobra.Command) {
@@ -44,6 +50,10 @@ func (f *workerFlags) add(cmd *cobra.Command) {
 	fs.StringVar(&f.dateFormat, "date-format", "%H:%M:%S", "strftime format of the time at the start of each log line")
 	fs.BoolVarP(&f.scheduler, "with-scheduler", "s", false, "also queue the scheduled jobs of these queues when their time comes")
 	fs.BoolVar(&f.isolated, "isolated", false, "run each job in a child process that is killed at the timeout (RQ's forking worker)")
+	fs.StringVar(&f.dequeueStrategy, "dequeue-strategy", "default", "order of the queues for each job: default (priority), round_robin or random")
+	fs.IntVar(&f.maxIdleTime, "max-idle-time", 0, "quit after waiting this many seconds without a job (0: never)")
+	fs.StringVar(&f.maintenance, "maintenance-interval", "600", "how often to clean the queues' registries, in seconds")
+	fs.StringArrayVar(&f.exceptionHandlers, "exception-handler", nil, "call the exception handler registered in the program under this name when a job fails (repeatable; in order)")
 }
 
 // options turns the flags into rqlite.WorkerOptions.
@@ -86,7 +96,28 @@ func (f *workerFlags) options(s *session) (*rqlite.WorkerOptions, error) {
 	if o.JobMonitoringInterval, err = durationFlag("--job-monitoring-interval", f.monitoring, false); err != nil || o.JobMonitoringInterval < 0 {
 		return nil, fmt.Errorf("invalid --job-monitoring-interval %q: use a positive number of seconds", f.monitoring)
 	}
+	if err := f.newOptions(o); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// newOptions sets the options RQ added after 1.13.
+func (f *workerFlags) newOptions(o *rqlite.WorkerOptions) (err error) {
+	if o.DequeueStrategy, err = rqlite.ParseDequeueStrategy(f.dequeueStrategy); err != nil {
+		return err
+	}
+	if f.maxIdleTime < 0 {
+		return fmt.Errorf("invalid --max-idle-time %d: it must be 0 or more", f.maxIdleTime)
+	}
+	o.MaxIdleTime = time.Duration(f.maxIdleTime) * time.Second
+	if o.MaintenanceInterval, err = durationFlag("--maintenance-interval", f.maintenance, false); err != nil || o.MaintenanceInterval < 0 {
+		return fmt.Errorf("invalid --maintenance-interval %q: use a positive number of seconds", f.maintenance)
+	}
+	if len(f.exceptionHandlers) > 0 {
+		o.ExceptionHandlers, err = rqlite.DefaultTasks.ExceptionHandlers(f.exceptionHandlers...)
+	}
+	return err
 }
 
 // durationFlag reads a duration flag as RQ's parse_timeout: "-1" is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -106,12 +107,9 @@ func FetchJob(ctx context.Context, rdb redis.UniversalClient, id string, opts *Q
 }
 
 func (c *conn) fetch(ctx context.Context, id string) (*Job, error) {
-	h, err := c.rdb.HGetAll(ctx, keys.Job(id)).Result()
+	h, err := readJobHash(ctx, c.rdb, id)
 	if err != nil {
-		return nil, fmt.Errorf("rqlite: fetch job %s: %w", id, err)
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: %s", ErrNoSuchJob, id)
+		return nil, err
 	}
 	j := &Job{ID: id, c: c}
 	if err := j.decode(h); err != nil {
@@ -190,4 +188,29 @@ func deleteJob(ctx context.Context, p redis.Pipeliner, id, origin string) {
 		}
 	}
 	p.Del(ctx, keys.Job(id), keys.Dependents(id), keys.Dependencies(id))
+}
+
+// readJobHash reads the hash of job id; its error wraps ErrNoSuchJob when
+// there is none.
+func readJobHash(ctx context.Context, rdb redis.UniversalClient, id string) (map[string]string, error) {
+	h, err := rdb.HGetAll(ctx, keys.Job(id)).Result()
+	if isWrongType(err) {
+		// Another program wrote something else under the job's key: there
+		// is no job, as RQ's worker, which drops such an ID, sees it.
+		return nil, fmt.Errorf("%w: %s (its key %s is not a hash)", ErrNoSuchJob, id, keys.Job(id))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rqlite: fetch job %s: %w", id, err)
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNoSuchJob, id)
+	}
+	return h, nil
+}
+
+// isWrongType reports whether err is Redis's WRONGTYPE error: a command
+// for one type of value on a key that holds another.
+func isWrongType(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE ")
 }

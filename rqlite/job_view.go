@@ -78,12 +78,9 @@ func (e *ViewLimitError) Error() string { return e.msg }
 func FetchJobView(ctx context.Context, rdb redis.UniversalClient, id string, opts *QueueOptions, lim ViewLimits) (*JobView, error) {
 	c := newConn(rdb, opts)
 	c.serializer = viewSerializer{Serializer: c.serializer, maxItems: lim.MaxItems}
-	h, err := rdb.HGetAll(ctx, keys.Job(id)).Result()
+	h, err := readJobHash(ctx, rdb, id)
 	if err != nil {
-		return nil, fmt.Errorf("rqlite: fetch job %s: %w", id, err)
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: %s", ErrNoSuchJob, id)
+		return nil, err
 	}
 	v := &JobView{Job: &Job{ID: id, c: c}, excInfo: h["exc_info"]}
 	if err := v.decodeView(h, lim); err != nil {

@@ -13,7 +13,8 @@ import (
 // either mode, after the job's failure callback and before its failure is
 // recorded, whether or not the job will be retried; not for a job stopped
 // by a command, ended by a cold shut down or whose work horse died (see
-// WorkerOptions.HorseKilled). A handler that panics is logged, and the
+// WorkerOptions.HorseKilled), nor, as in RQ 1.13 but not 2.x, for the
+// abandoned jobs that the registries' cleaning fails. A handler that panics is logged, and the
 // handlers after it are not called, as in RQ, where the exception escapes
 // the chain; the job's failure is recorded all the same.
 type ExceptionHandler func(ctx context.Context, job *Job, err error) (next bool)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 )
@@ -43,5 +44,28 @@ func TestHorseKilledHandler(t *testing.T) {
 	}
 	if s, _ := exiter.GetStatus(b.ctx); s != rqlite.StatusFailed {
 		t.Errorf("status = %s", s)
+	}
+}
+
+// A horse that ignores its job's timeout is killed by the worker, which
+// tells HorseKilled, as RQ's worker does when it kills such a horse; the
+// job fails with its timeout.
+func TestHorseKilledAtTheTimeout(t *testing.T) {
+	b, _ := workerSetup(t)
+	q := rqlite.NewQueue("default", b.rdb, nil)
+	sleeper, err := q.EnqueueCall(b.ctx, "isolated.sleep", &rqlite.EnqueueOptions{Args: []any{60}, JobTimeout: time.Second})
+	must(t, err)
+	var got []rqlite.HorseStatus
+	var log strings.Builder
+	w, err := rqlite.NewWorker(b.rdb, nil, &rqlite.WorkerOptions{Burst: true, Isolated: true, Name: "iso-timeout",
+		Logger:      &rqlite.Logger{Out: &log, Err: &log},
+		HorseKilled: func(_ *rqlite.Job, _ int, st rqlite.HorseStatus) { got = append(got, st) }})
+	must(t, err)
+	must(t, w.Work(b.ctx))
+	if len(got) != 1 || got[0].Signal == 0 || got[0].ExitCode != -1 {
+		t.Errorf("HorseKilled got %+v, want one horse ended by a signal\n%s", got, log.String())
+	}
+	if exc, _ := sleeper.ExcInfo(b.ctx); !strings.HasPrefix(exc, "JobTimeoutException") {
+		t.Errorf("exc_info = %q", exc)
 	}
 }

@@ -109,8 +109,8 @@ func (r *horseRunner) grace() time.Duration { return horseGrace }
 
 func (r *horseRunner) abandon(jobID string, cause error) ran {
 	r.log.Warnf("Job %s did not stop at its timeout: killing its work horse", jobID)
-	r.kill(nil)
-	return ran{cause: cause}
+	d := r.kill(nil) // a horse killed under its job, for HorseKilled
+	return ran{cause: cause, horsePID: d.horsePID, horseStatus: d.horseStatus}
 }
 
 func (r *horseRunner) close() {

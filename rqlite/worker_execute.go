@@ -108,6 +108,7 @@ func (w *Worker) outcomeOf(job *Job, r ran, timeout time.Duration) outcome {
 		w.horseKilled(job, r)
 		return outcome{err: errors.New(r.died), status: StatusFailed, exc: r.died}
 	case r.cause != nil:
+		w.horseKilled(job, r) // if its horse was killed at the timeout
 		return w.interrupted(r.cause, timeout)
 	case r.err != nil && r.uncalled:
 		return failure(r.err, "")

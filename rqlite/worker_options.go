@@ -79,8 +79,10 @@ type WorkerOptions struct {
 	ExceptionHandlers []ExceptionHandler
 	// HorseKilled, if set, is called when an isolated worker's work horse
 	// dies under a job (it crashed, was killed by a signal or by RQ's
-	// kill-horse command), before the job is recorded failed, as RQ's
-	// work_horse_killed_handler.
+	// kill-horse command, or the worker killed it when it ignored the
+	// job's timeout), before the job is recorded failed, as RQ's
+	// work_horse_killed_handler. Not for a horse killed to stop its job
+	// (rq stop) or by a cold shut down, as in RQ.
 	HorseKilled func(job *Job, pid int, status HorseStatus)
 	// JobDone, if set, is called after each job the worker runs, with the
 	// job's ID and final status; a progress bar, for instance.

@@ -264,6 +264,23 @@ func TestInteropGoToPython(t *testing.T) {
 			t.Fatalf("hijo is %s", hijo.Status)
 		}
 
+		// Before any worker runs, Python reads hijo deferred. RQ 2.x's
+		// registries clean themselves when counted or listed: a deferred
+		// job whose score has passed is failed ("Expired in
+		// DeferredJobRegistry"). RQ 2.3.3 scores a deferred job now+ttl,
+		// or +inf without a TTL; RQ 1.13 scored it now and never expired
+		// it. The status prints as in TestInteropPythonToGo.
+		got := in.py(ser, fmt.Sprintf(`
+print(len(q.deferred_job_registry), q.deferred_job_registry.get_job_ids(), fetch(%q).get_status())
+`, hijo.ID))
+		want := fmt.Sprintf("1 ['%s'] deferred\n", hijo.ID)
+		if v.rq2 {
+			want = fmt.Sprintf("1 ['%s'] JobStatus.DEFERRED\n", hijo.ID)
+		}
+		if got != want {
+			t.Errorf("before the worker, Python reads the deferred registry and hijo as:\n%swant:\n%s", got, want)
+		}
+
 		in.pythonRQ("worker", "--burst", "-u", in.url, "-S", pythonSerializer[ser], "-n", "py-"+ser, "default")
 
 		for job, want := range map[*rqlite.Job]any{suma: int64(5), saludo: "buenas, Ana", hijo: int64(2), ajeno: "desde Python"} {

@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/big"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -17,8 +16,9 @@ import (
 )
 
 // Pickle is RQ's default serializer: Python's pickle, written with
-// protocol 5 as RQ 1.13 writes it on Python 3, through the og-rek library.
-// Use it to share queues with a Python RQ that keeps its default settings.
+// protocol 5 as RQ 1.13 writes it on Python 3, through the og-rek library,
+// and read, of any protocol, through the gopickle library. Use it to share
+// queues with a Python RQ that keeps its default settings.
 //
 // Decoding never runs code: it understands Python's plain values (None,
 // bool, int, float, str, bytes, list, tuple, dict with str keys); an int
@@ -26,8 +26,8 @@ import (
 // set, a datetime, a class instance, a function, a dict with other keys)
 // is an *UnsupportedValueError that names it, and fails only what holds it
 // (the job's call, its meta or one result), not the rest of the job. So
-// does a pickle beyond the decode limits (see Limits): a dict that holds
-// itself, or a *LimitError for nesting deeper than MaxDepth, more values
+// does a pickle beyond the decode limits (see Limits): a list or dict that
+// holds itself, or a *LimitError for nesting deeper than MaxDepth, more values
 // than MaxItems, an int of more digits than MaxIntDigits.
 var Pickle Serializer = pickleSerializer{}
 
@@ -49,16 +49,7 @@ func (pickleSerializer) Marshal(v any) ([]byte, error) {
 }
 
 func (pickleSerializer) Unmarshal(data []byte) (any, error) {
-	r := newPickleReader()
-	if err := scanPickle(data, r.limits); err != nil {
-		return nil, err
-	}
-	dec := ogórek.NewDecoderWithConfig(bytes.NewReader(data), &ogórek.DecoderConfig{StrictUnicode: true})
-	v, err := dec.Decode()
-	if err != nil {
-		return nil, pickleError(err)
-	}
-	return r.value(v)
+	return newPickleReader().unmarshal(data)
 }
 
 // An UnsupportedValueError is the error of a serializer that meets a value
@@ -67,9 +58,10 @@ func (pickleSerializer) Unmarshal(data []byte) (any, error) {
 // meta, or one result.
 type UnsupportedValueError struct {
 	// Python names the value as Python does: "set", "frozenset",
-	// "datetime.datetime", "decimal.Decimal", "object" for an instance
-	// whose class the pickle does not name where og-rek can see it, or
-	// "dict key" for a dict with keys that are not str.
+	// "datetime.datetime", "decimal.Decimal", "collections.OrderedDict",
+	// "object" for an object that the pickle takes from elsewhere than a
+	// class (copyreg's extension registry), "persistent id", or "dict key"
+	// for a dict with keys that are not str.
 	Python string
 	msg    string // one line
 }
@@ -80,42 +72,14 @@ func unsupported(python, format string, args ...any) *UnsupportedValueError {
 	return &UnsupportedValueError{Python: python, msg: fmt.Sprintf(format, args...)}
 }
 
-// pickleError explains an error of og-rek's decoder in one line. og-rek
-// gives no type for a dict key it cannot hold, nor for a call it leaves as
-// a value: those are told by the text of its errors, the only place that
-// names them.
-func pickleError(err error) error {
-	msg := strconv.QuoteToASCII(err.Error()) // one line, whatever bytes the pickle had
-	var op ogórek.OpcodeError
-	if errors.As(err, &op) {
-		switch op.Key {
-		case 0x8f, 0x90: // EMPTY_SET, ADDITEMS
-			return unsupportedSet("set")
-		case 0x91: // FROZENSET
-			return unsupportedSet("frozenset")
-		case 0x81, 0x92, 0x82, 0x83, 0x84: // NEWOBJ, NEWOBJ_EX, EXT1, EXT2, EXT4
-			return unsupportedObject(msg)
-		}
-	}
-	if i := strings.Index(err.Error(), "invalid key type "); i >= 0 {
-		return unsupportedDictKey(strings.TrimPrefix(strings.TrimPrefix(err.Error()[i+len("invalid key type "):], "ogórek."), "*"))
-	}
-	if strings.Contains(msg, "ogórek.Call") || strings.Contains(msg, "ogórek.Class") || strings.Contains(msg, `og\u00f3rek.C`) {
-		// A Python object, made by a call og-rek keeps as a Call, that the
-		// pickle then fills as a dict or list (an OrderedDict, a deque).
-		return unsupportedObject(msg)
-	}
-	return fmt.Errorf("invalid pickle (is the data pickled? the queue's serializer may be another): %s", msg)
-}
-
 // unsupportedSet is the error of a pickled set or frozenset.
 func unsupportedSet(python string) *UnsupportedValueError {
 	instead := map[string]string{"set": "a list", "frozenset": "a tuple"}[python]
 	return unsupported(python, "the pickle holds a Python %s, which is not supported in Go (%s is)", python, instead)
 }
 
-// unsupportedObject is the error of a pickled object that og-rek cannot
-// decode, which msg, og-rek's error, describes.
+// unsupportedObject is the error of a pickled object that has no class
+// to name, which msg describes.
 func unsupportedObject(msg string) *UnsupportedValueError {
 	return unsupported("object", "the pickle holds a Python object that a Go program cannot read (%s)", msg)
 }
@@ -224,118 +188,21 @@ func pickleMarshaled(v any) (any, error) {
 	return toPickle(g)
 }
 
-// A pickleReader turns what og-rek decodes into rqlite's generic values,
-// within the decode limits: og-rek's decoder keeps its stack in a slice,
-// but the turning recurses, and a pickle can make a dict that holds
-// itself, nest lists millions deep or share one list many times over,
-// which would exhaust the stack or the memory.
-type pickleReader struct {
-	limits Limits
-	depth  int
-	items  int
-	path   []uintptr // the dicts being turned, to tell one that holds itself
-}
-
-func newPickleReader() *pickleReader { return &pickleReader{limits: DecodeLimits()} }
-
-// value turns v and what it holds.
-func (p *pickleReader) value(v any) (any, error) {
-	if p.items++; p.items > p.limits.MaxItems {
-		return nil, limitError("MaxItems", p.limits.MaxItems, "pickle holds more than %d values, the MaxItems limit", p.limits.MaxItems)
-	}
-	switch v := v.(type) {
-	case ogórek.None:
-		return nil, nil
-	case bool, string, int64, float64:
-		return v, nil
-	case ogórek.ByteString:
-		return string(v), nil
-	case ogórek.Bytes:
-		return []byte(v), nil
-	case []byte:
-		return v, nil
-	case *big.Int:
-		return p.bigInt(v)
-	case ogórek.Tuple:
-		return nested(p, []any(v), p.list)
-	case []any:
-		return nested(p, []any(v), p.list)
-	case map[any]any:
-		return nested(p, v, p.dict)
-	case ogórek.Call:
-		return nil, unsupportedCall(v)
-	case ogórek.Class:
-		name := pyName(v)
-		return nil, unsupported(name, "the pickle holds a Python class or function, %s, that has no Go meaning", name)
-	}
-	return nil, unsupported(pythonType(v), "the pickle holds a Python value of type %s that has no Go meaning", pythonType(v))
-}
-
-// bigInt turns an int that og-rek reads as a *big.Int.
-func (p *pickleReader) bigInt(v *big.Int) (any, error) {
-	if v.IsInt64() {
-		return v.Int64(), nil
-	}
-	if n := intDigitsOver(v, p.limits.MaxIntDigits); n > 0 {
-		return nil, checkDigits("pickle", n, p.limits.MaxIntDigits)
-	}
-	return v, nil // exact, where an int64 or a float64 would not be
-}
-
-// nested turns a list or dict, v, with f, one level deeper.
-func nested[T any](p *pickleReader, v T, f func(T) (any, error)) (any, error) {
-	if p.depth++; p.depth > p.limits.MaxDepth {
-		return nil, depthError("pickle", p.limits.MaxDepth)
-	}
-	out, err := f(v)
-	p.depth--
-	return out, err
-}
-
-// list turns og-rek's list or tuple.
-func (p *pickleReader) list(v []any) (any, error) {
-	return convertAll(v, p.value)
-}
-
-// dict turns og-rek's dict into a dict with str keys, the only ones Go
-// reads.
-func (p *pickleReader) dict(v map[any]any) (any, error) {
-	id := reflect.ValueOf(v).Pointer()
-	if slices.Contains(p.path, id) { // a short list: dicts seldom nest deep
-		return nil, errors.New("pickle value refers to itself: a dict holds itself, which a Go value cannot")
-	}
-	p.path = append(p.path, id)
-	defer func() { p.path = p.path[:len(p.path)-1] }()
-	out := make(map[string]any, len(v))
-	for k, x := range v {
-		ks, ok := k.(string)
-		if !ok {
-			return nil, unsupportedDictKey(pythonType(k))
-		}
-		g, err := p.value(x)
-		if err != nil {
-			return nil, err
-		}
-		out[ks] = g
-	}
-	return out, nil
-}
-
 // unsupportedCall is the error of a Python object that the pickle makes
-// by a call, such as set([1, 2]) or datetime.datetime(...).
-func unsupportedCall(v ogórek.Call) *UnsupportedValueError {
-	name := pyName(v.Callable)
-	switch name {
+// by a call to module.name, such as set([1, 2]) or datetime.datetime(...).
+func unsupportedCall(module, name string) *UnsupportedValueError {
+	full := pyName(module, name)
+	switch full {
 	case "builtins.set", "__builtin__.set":
 		return unsupportedSet("set")
 	case "builtins.frozenset", "__builtin__.frozenset":
 		return unsupportedSet("frozenset")
 	}
-	if v.Callable.Module == "datetime" {
-		return unsupported(name, "the pickle holds a Python object, %s(...), that has no Go meaning: "+
-			"a Go program reads times written as strings or numbers", name)
+	if module == "datetime" {
+		return unsupported(full, "the pickle holds a Python object, %s(...), that has no Go meaning: "+
+			"a Go program reads times written as strings or numbers", full)
 	}
-	return unsupported(name, "the pickle holds a Python object, %s(...), that has no Go meaning", name)
+	return unsupported(full, "the pickle holds a Python object, %s(...), that has no Go meaning", full)
 }
 
 // convertAll converts each element of v with f.
@@ -353,8 +220,8 @@ func convertAll(v []any, f func(any) (any, error)) ([]any, error) {
 
 // pyName is a pickled class's dotted name, quoted if it holds anything but
 // plain characters, so that an error stays on one line.
-func pyName(c ogórek.Class) string {
-	name := c.Module + "." + c.Name
+func pyName(module, name string) string {
+	name = module + "." + name
 	if q := strconv.QuoteToASCII(name); q[1:len(q)-1] != name {
 		return q
 	}
@@ -391,5 +258,5 @@ func pow10(n int) *big.Int {
 	return p
 }
 
-// pythonType names the Go type og-rek decoded a Python value into.
+// pythonType names the Go type a Python value was decoded into.
 func pythonType(v any) string { return fmt.Sprintf("%T", v) }

@@ -1,15 +1,20 @@
 package rqlite
 
-// A walk over a pickle's opcodes, before og-rek decodes it, that follows
-// what the pickle makes: og-rek keeps its stack and memo in memory without
-// a bound, and a pickle of a few megabytes can push tens of millions of
-// values or memo entries, gigabytes of Go memory, or nest lists millions
-// deep, which og-rek builds before the pickleReader sees how deep.
+// A walk over a pickle's opcodes, before gopickle decodes it, that follows
+// what the pickle makes: gopickle keeps its stack and memo in memory
+// without a bound, and a pickle of a few megabytes can push tens of
+// millions of values or memo entries, gigabytes of Go memory, or nest
+// lists millions deep, which gopickle builds before the pickleReader sees
+// how deep. It also refuses what gopickle would read otherwise than
+// Python (a memo key that the pickle never set, which gopickle reads as
+// None; a length beyond the data, for which gopickle allocates first),
+// and rewrites the few opcodes that gopickle reads wrong.
 
 import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"slices"
@@ -20,12 +25,12 @@ import (
 // Pickle opcodes, grouped by the argument that follows them.
 const (
 	pickleNoArg     = ".()012N}]Rabdelostu\x81\x85\x86\x87\x88\x89\x8f\x90\x91\x92\x93\x94\x97\x98Q"
-	pickleLine      = "FILSVPgp"             // an argument ended by a newline
-	pickleTwoLines  = "ci"                   // GLOBAL, INST: module and name
-	pickleLen1      = "UC\x8c\x8a"           // a 1-byte length, then that many bytes
-	pickleLen4      = "TXB\x8b"              // a 4-byte length
-	pickleLen8      = "\x8d\x8e\x96"         // an 8-byte length
-	pickleUncounted = ".0ab1\x80\x95eus\x90" // make nothing: STOP, POP, APPEND, PROTO, FRAME...
+	pickleLine      = "FILSVPgp"                 // an argument ended by a newline
+	pickleTwoLines  = "ci"                       // GLOBAL, INST: module and name
+	pickleLen1      = "UC\x8c\x8a"               // a 1-byte length, then that many bytes
+	pickleLen4      = "TXB\x8b"                  // a 4-byte length
+	pickleLen8      = "\x8d\x8e\x96"             // an 8-byte length
+	pickleUncounted = ".0ab1\x80\x95eus\x90\x98" // make nothing: STOP, POP, APPEND, PROTO, FRAME...
 )
 
 // pickleFixed is the size of the argument of the opcodes that take one of
@@ -33,37 +38,73 @@ const (
 var pickleFixed = map[byte]int{'J': 4, 'K': 1, 'M': 2, 'h': 1, 'j': 4, 'q': 1, 'r': 4, 'G': 8,
 	0x80: 1, 0x82: 1, 0x83: 2, 0x84: 4, 0x95: 8}
 
-// scanPickle walks data, a pickle, up to its STOP, and fails with a
-// *LimitError if it makes more values and memo entries than l.MaxItems,
-// nests values deeper than l.MaxDepth, or writes in text an int of more
-// digits than l.MaxIntDigits. It stops without error where og-rek's
-// decoder fails (an opcode that og-rek does not know or implement, data
-// that ends too soon, a stack too short): og-rek's error then says what
-// is wrong.
+// scanPickle is walkPickle without the pickle it returns.
 func scanPickle(data []byte, l Limits) error {
+	_, err := walkPickle(data, l)
+	return err
+}
+
+// walkPickle walks data, a pickle, up to its STOP, and fails with a
+// *LimitError if it makes more values and memo entries than l.MaxItems,
+// nests values deeper than l.MaxDepth, or writes an int of more digits
+// than l.MaxIntDigits; with an *UnsupportedValueError at a set; and with
+// an error if an opcode is unknown, its argument runs beyond the data, or
+// it takes a memo key that was not set. It stops without error where
+// gopickle's decoder fails (a stack too short, data that ends before a
+// STOP): gopickle's error then says what is wrong. It returns data, or a
+// copy that gopickle reads as Python reads data (see pickleEdits).
+func walkPickle(data []byte, l Limits) ([]byte, error) {
 	s := pickleScan{limits: l}
 	items := 0
 	for i := 0; i < len(data); {
 		op := data[i]
-		n, ok := pickleArg(data[i+1:], op)
-		if !ok || op == '.' {
-			return nil
+		n, err := pickleArgAt(data, i)
+		if err != nil {
+			return nil, err
+		}
+		if op == '.' {
+			return s.edits.apply(data[:i+1])
 		}
 		arg := data[i+1 : i+1+n]
-		i += 1 + n
 		if strings.IndexByte(pickleUncounted, op) < 0 {
 			if items++; items > l.MaxItems {
-				return limitError("MaxItems", l.MaxItems, "pickle makes more than %d values, the MaxItems limit", l.MaxItems)
+				return nil, limitError("MaxItems", l.MaxItems, "pickle makes more than %d values, the MaxItems limit", l.MaxItems)
 			}
 		}
+		s.at = i
 		if err := s.step(op, arg); err != nil {
 			if err == errScanEnd {
-				return nil
+				return data, nil
 			}
-			return err
+			return nil, err
 		}
+		i += 1 + n
 	}
-	return nil
+	return data, nil
+}
+
+// pickleArgAt returns the size of the argument of the opcode at data[i],
+// or an error if the opcode is unknown or its argument, or the frame it
+// opens, runs beyond the data.
+func pickleArgAt(data []byte, i int) (int, error) {
+	op := data[i]
+	n, ok := pickleArg(data[i+1:], op)
+	if !ok {
+		if !pickleKnown(op) {
+			return 0, invalidPickle(fmt.Sprintf("unknown opcode %#02x at %d", op, i))
+		}
+		return 0, invalidPickle(fmt.Sprintf("the data ends within the argument of opcode %#02x at %d", op, i))
+	}
+	if op == 0x95 && binary.LittleEndian.Uint64(data[i+1:]) > uint64(len(data)-i-1-n) {
+		return 0, invalidPickle(fmt.Sprintf("the data ends within the frame at %d", i))
+	}
+	return n, nil
+}
+
+// pickleKnown reports whether op is an opcode.
+func pickleKnown(op byte) bool {
+	_, fixed := pickleFixed[op]
+	return fixed || strings.IndexByte(pickleNoArg+pickleLine+pickleTwoLines+pickleLen1+pickleLen4+pickleLen8, op) >= 0
 }
 
 // pickleArg returns the size of the argument of op, which arg starts
@@ -111,11 +152,11 @@ func pickleArg(arg []byte, op byte) (n int, ok bool) {
 	return n, ok && n <= len(arg)
 }
 
-// errScanEnd ends the walk where og-rek's decoder fails, without error.
+// errScanEnd ends the walk where gopickle's decoder fails, without error.
 var errScanEnd = errors.New("the pickle scan ends")
 
 // A pickleScan follows how deeply the values on a pickle's stack, and
-// those in its memo, nest, as og-rek makes them: a value that holds
+// those in its memo, nest, as gopickle makes them: a value that holds
 // nothing is 0 deep, a list, tuple or dict 1 deeper than the deepest
 // value it holds (its keys too), as the pickleReader counts. A list or
 // dict that the pickle puts in the memo and then fills, as Python's
@@ -125,29 +166,26 @@ var errScanEnd = errors.New("the pickle scan ends")
 type pickleScan struct {
 	limits Limits
 	stack  depthStack
-	memo   depthMemo
-	tags   []memoTag // the memo keys of the lists and dicts on the stack
+	memo   map[int]int // the depth of each value in the memo, by key
+	tags   []memoTag   // the memo keys of the lists and dicts on the stack
+	at     int         // where the opcode stepped over starts
+	edits  pickleEdits
 }
 
 // A memoTag is a memo key of the list or dict at pos on the stack.
-type memoTag struct {
-	pos  int
-	key  uint32
-	text string
-	num  bool
-}
+type memoTag struct{ pos, key int }
 
 // What an opcode leaves on the stack of a pickle, once it has popped the
 // values that it takes.
 const (
-	leavesNothing = iota // PROTO, FRAME; POP_MARK, which og-rek ignores
-	leavesValue          // a value that holds none: an int, a str...
+	leavesNothing = iota // PROTO, FRAME, POP_MARK, BUILD
+	leavesValue          // a value that holds none: an int, a str, an object...
 	leavesNested         // a list, tuple or dict of the values popped
 	leavesAdded          // the values popped, added to the list or dict below them
 )
 
 // A pickleOp is what an opcode does to the stack, for the opcodes that
-// og-rek implements, but for MARK, POP, DUP and the memo's.
+// gopickle implements, but for MARK, POP, DUP, the memo's and the sets'.
 type pickleOp struct {
 	known  bool
 	pops   int // the values it takes; -1 for those above the top mark
@@ -160,13 +198,16 @@ var pickleOps = func() (ops [256]pickleOp) {
 			ops[codes[i]] = pickleOp{true, pops, leaves}
 		}
 	}
-	set("\x80\x951", 0, leavesNothing)
-	// Calls (REDUCE, STACK_GLOBAL, BINPERSID) count 0 deep: og-rek turns
-	// the only calls that Go reads into bytes, and the pickleReader
-	// refuses the others without looking in.
-	set("R\x93", 2, leavesValue)
+	set("\x80\x95\x98", 0, leavesNothing)
+	set("1", -1, leavesNothing)
+	set("b", 1, leavesNothing) // BUILD: the object's state, which it keeps not
+	// Calls and objects count 0 deep: the only calls that Go reads are
+	// bytes, and the pickleReader refuses the others without looking in.
+	set("R\x93\x81", 2, leavesValue)
+	set("\x92", 3, leavesValue)
+	set("io", -1, leavesValue)
 	set("Q", 1, leavesValue)
-	set("NFGIJKLMSTUVXBCPc\x88\x89\x8a\x8b\x8c\x8d\x8e\x96", 0, leavesValue)
+	set("NFGIJKLMSTUVXBCPc\x82\x83\x84\x88\x89\x8a\x8b\x8c\x8d\x8e\x96", 0, leavesValue)
 	set("])}", 0, leavesNested)
 	set("ltd", -1, leavesNested)
 	set("\x85", 1, leavesNested)
@@ -180,29 +221,13 @@ var pickleOps = func() (ops [256]pickleOp) {
 
 // step follows op, whose argument is arg.
 func (s *pickleScan) step(op byte, arg []byte) error {
-	st := &s.stack
-	switch op {
-	case '(':
-		st.push(markDepth)
-		return nil
-	case '0':
-		defer s.trimTags()
-		return st.drop()
-	case '2':
-		d, ok := st.top()
-		if !ok {
-			return errScanEnd
-		}
-		st.push(d)
-		return nil
-	case 'p', 'q', 'r', '\x94':
-		return s.put(op, arg)
-	case 'g', 'h', 'j':
-		return s.get(op, arg)
+	if done, err := s.special(op, arg); done {
+		return err
 	}
+	st := &s.stack
 	o := pickleOps[op]
 	if !o.known {
-		return errScanEnd // og-rek fails at it: BUILD, a set, an object...
+		return errScanEnd // gopickle fails at it: NEXT_BUFFER
 	}
 	deepest, ok := st.pop(o.pops)
 	if !ok {
@@ -212,7 +237,7 @@ func (s *pickleScan) step(op byte, arg []byte) error {
 	switch o.leaves {
 	case leavesValue:
 		st.push(0)
-		return s.intDigits(op, arg)
+		return s.value(op, arg)
 	case leavesNested:
 		return s.nested(1 + deepest)
 	case leavesAdded:
@@ -228,6 +253,41 @@ func (s *pickleScan) step(op byte, arg []byte) error {
 	return nil
 }
 
+// special follows op, of argument arg, if it is one that pickleOps does
+// not describe: MARK, POP, DUP, the memo's, the sets'.
+func (s *pickleScan) special(op byte, arg []byte) (done bool, err error) {
+	st := &s.stack
+	switch op {
+	case '(':
+		// gopickle keeps a slice for each open mark, 280 bytes; the
+		// marks that a value opens at once are not more than it is deep.
+		if st.push(markDepth); st.marks > s.limits.MaxDepth {
+			return true, depthError("pickle", s.limits.MaxDepth)
+		}
+		return true, nil
+	case '0':
+		err := st.drop()
+		s.trimTags()
+		return true, err
+	case '2':
+		d, ok := st.top()
+		if !ok || d == markDepth {
+			return true, errScanEnd
+		}
+		st.push(d)
+		return true, nil
+	case 'p', 'q', 'r', '\x94':
+		return true, s.put(op, arg)
+	case 'g', 'h', 'j':
+		return true, s.get(op, arg)
+	case '\x8f', '\x90':
+		return true, unsupportedSet("set")
+	case '\x91':
+		return true, unsupportedSet("frozenset")
+	}
+	return false, nil
+}
+
 // trimTags forgets the memo keys of values no longer on the stack.
 func (s *pickleScan) trimTags() {
 	for len(s.tags) > 0 && s.tags[len(s.tags)-1].pos >= s.stack.size {
@@ -239,8 +299,7 @@ func (s *pickleScan) trimTags() {
 func (s *pickleScan) retag() {
 	d, _ := s.stack.top()
 	for k := len(s.tags) - 1; k >= 0 && s.tags[k].pos == s.stack.size-1; k-- {
-		t := s.tags[k]
-		s.memo.set(t.key, t.text, t.num, d)
+		s.memo[s.tags[k].key] = d
 	}
 }
 
@@ -260,10 +319,20 @@ func depthError(what string, max int) *LimitError {
 	return limitError("MaxDepth", max, "%s nested more than %d deep, the MaxDepth limit", what, max)
 }
 
+// value checks the value that op, of argument arg, pushes, and notes the
+// edits that gopickle needs to read it as Python does.
+func (s *pickleScan) value(op byte, arg []byte) error {
+	if err := s.intDigits(op, arg); err != nil {
+		return err
+	}
+	s.edits.note(s.at, op, arg)
+	return nil
+}
+
 // intDigits fails if op writes an int, in text (INT, LONG) or in binary
-// (LONG1, LONG4), of more digits than the MaxIntDigits limit: og-rek's
-// reading of a number in text takes time that grows as its square, and
-// printing a number as much.
+// (LONG1, LONG4), of more digits than the MaxIntDigits limit: reading a
+// number in text takes time that grows as its square, and printing a
+// number as much.
 func (s *pickleScan) intDigits(op byte, arg []byte) error {
 	limit := s.limits.MaxIntDigits
 	switch op {
@@ -271,11 +340,6 @@ func (s *pickleScan) intDigits(op byte, arg []byte) error {
 		text := bytes.TrimSuffix(bytes.TrimSuffix(arg, []byte("\n")), []byte("L"))
 		return checkDigits("pickle", len(bytes.TrimLeft(text, "+-")), limit)
 	case 0x8a, 0x8b: // a length of 1 or 4 bytes, then the int
-		if op == 0x8a && arg[0] >= 0x80 {
-			// og-rek reads this length as negative, then the int's bytes
-			// as opcodes, which this walk would not see.
-			return unsupported("int", "the pickle holds an int of %d bytes (LONG1), which og-rek misreads", arg[0])
-		}
 		b := arg[1+3*int(op-0x8a):]
 		if float64(8*len(b)) <= float64(limit)*math.Log2(10) {
 			return nil // |n| <= 2**(8*len(b)-1) < 10**limit
@@ -314,45 +378,50 @@ func (s *pickleScan) put(op byte, arg []byte) error {
 	if !ok || d == markDepth {
 		return errScanEnd
 	}
-	n, text, isNum := uint32(s.memo.len()), "", true
+	n := len(s.memo)
 	if op != '\x94' {
-		n, text, isNum = memoKey(op, arg)
+		if n, ok = memoKey(op, arg); !ok || n < 0 {
+			return errScanEnd
+		}
 	}
-	s.memo.set(n, text, isNum, d)
+	if s.memo == nil {
+		s.memo = make(map[int]int)
+	}
+	s.memo[n] = d
 	if d > 0 { // a list or dict, that the pickle may fill
 		s.trimTags()
-		s.tags = append(s.tags, memoTag{s.stack.size - 1, n, text, isNum})
+		s.tags = append(s.tags, memoTag{s.stack.size - 1, n})
 	}
 	return nil
 }
 
-// get follows a GET, BINGET or LONG_BINGET, op, of argument arg.
+// get follows a GET, BINGET or LONG_BINGET, op, of argument arg. A key
+// that the pickle did not set fails: gopickle would read it as None.
 func (s *pickleScan) get(op byte, arg []byte) error {
-	n, text, isNum := memoKey(op, arg)
-	d, ok := s.memo.get(n, text, isNum)
+	n, ok := memoKey(op, arg)
 	if !ok {
 		return errScanEnd
+	}
+	d, ok := s.memo[n]
+	if !ok {
+		return invalidPickle(fmt.Sprintf("memo key %d, which opcode %#02x at %d takes, was not set", n, op, s.at))
 	}
 	s.stack.push(d)
 	return nil
 }
 
 // memoKey is the memo key of arg, the argument of op, a PUT or a GET of
-// one of its forms: a number, or a text for a PUT or GET that writes
-// another than the number og-rek writes (it keys its memo by text).
-func memoKey(op byte, arg []byte) (n uint32, text string, isNum bool) {
+// one of its forms, as gopickle reads it; ok is false where gopickle
+// fails.
+func memoKey(op byte, arg []byte) (n int, ok bool) {
 	switch op {
 	case 'q', 'h':
-		return uint32(arg[0]), "", true
+		return int(arg[0]), true
 	case 'r', 'j':
-		return binary.LittleEndian.Uint32(arg), "", true
+		return int(binary.LittleEndian.Uint32(arg)), true
 	}
-	line := string(bytes.TrimSuffix(arg, []byte("\n")))
-	u, err := strconv.ParseUint(line, 10, 32)
-	if err != nil || strconv.FormatUint(u, 10) != line {
-		return 0, line, false
-	}
-	return uint32(u), "", true
+	n, err := strconv.Atoi(string(bytes.TrimSuffix(arg, []byte("\n"))))
+	return n, err == nil
 }
 
 // markDepth is the depth of a MARK on a depthStack.
@@ -362,8 +431,9 @@ const markDepth = -1
 // marks, as runs of equal depths: a pickle that pushes a million empty
 // lists before it nests them takes one run.
 type depthStack struct {
-	runs []depthRun
-	size int // values and marks
+	runs  []depthRun
+	size  int // values and marks
+	marks int
 }
 
 // A depthRun is n values of the same depth, or n marks.
@@ -371,6 +441,9 @@ type depthRun struct{ depth, n int }
 
 func (s *depthStack) push(depth int) {
 	s.size++
+	if depth == markDepth {
+		s.marks++
+	}
 	if k := len(s.runs) - 1; k >= 0 && s.runs[k].depth == depth {
 		s.runs[k].n++
 		return
@@ -387,13 +460,16 @@ func (s *depthStack) top() (depth int, ok bool) {
 	return s.runs[len(s.runs)-1].depth, true
 }
 
-// drop pops the value or mark on top, as og-rek's POP does.
+// drop pops the value or mark on top, as gopickle's POP does.
 func (s *depthStack) drop() error {
 	k := len(s.runs) - 1
 	if k < 0 {
 		return errScanEnd
 	}
 	s.size--
+	if s.runs[k].depth == markDepth {
+		s.marks--
+	}
 	if s.runs[k].n--; s.runs[k].n == 0 {
 		s.runs = s.runs[:k]
 	}
@@ -402,7 +478,7 @@ func (s *depthStack) drop() error {
 
 // pop pops n values, or if n is -1 those above the top mark and the mark,
 // and returns how deep the deepest is (0 for none); ok is false where
-// og-rek fails: a mark among the n values, no mark, too few values.
+// gopickle fails: a mark among the n values, no mark, too few values.
 func (s *depthStack) pop(n int) (deepest int, ok bool) {
 	for n != 0 {
 		k := len(s.runs) - 1
@@ -415,6 +491,7 @@ func (s *depthStack) pop(n int) (deepest int, ok bool) {
 				return 0, false
 			}
 			n = 1 // the mark itself
+			s.marks--
 		} else {
 			deepest = max(deepest, r.depth)
 		}
@@ -429,37 +506,4 @@ func (s *depthStack) pop(n int) (deepest int, ok bool) {
 		}
 	}
 	return deepest, true
-}
-
-// A depthMemo is the depth of each value in a pickle's memo, by og-rek's
-// key: a number, or a text for the few that PUT writes otherwise.
-type depthMemo struct {
-	nums  map[uint32]int
-	texts map[string]int
-}
-
-// len is how many entries og-rek's memo holds, the key of MEMOIZE.
-func (m *depthMemo) len() int { return len(m.nums) + len(m.texts) }
-
-func (m *depthMemo) set(n uint32, text string, isNum bool, depth int) {
-	if isNum {
-		if m.nums == nil {
-			m.nums = make(map[uint32]int)
-		}
-		m.nums[n] = depth
-		return
-	}
-	if m.texts == nil {
-		m.texts = make(map[string]int)
-	}
-	m.texts[text] = depth
-}
-
-func (m *depthMemo) get(n uint32, text string, isNum bool) (depth int, ok bool) {
-	if isNum {
-		depth, ok = m.nums[n]
-	} else {
-		depth, ok = m.texts[text]
-	}
-	return depth, ok
 }

@@ -46,11 +46,11 @@ for p in range(6):
 		if i != len(data)-1 {
 			t.Errorf("protocol %d: the walk stops at %d of %d bytes", p, i, len(data))
 		}
-		// -2**2000 is a LONG1 of 251 bytes from protocol 2 on, which
-		// og-rek misreads.
+		// The set {1, 2} is refused by the walk where the pickle makes it
+		// with EMPTY_SET (protocols 4 and 5), and else by the reader.
 		var u *UnsupportedValueError
 		err = scanPickle(data, Limits{MaxDepth: 1000, MaxItems: 1000, MaxIntDigits: 4300})
-		if err != nil && (p < 2 || !errors.As(err, &u) || u.Python != "int") {
+		if err != nil && (p < 4 || !errors.As(err, &u) || u.Python != "set") {
 			t.Errorf("protocol %d: %v", p, err)
 		}
 	}
@@ -85,10 +85,11 @@ func limitOf(err error) string {
 }
 
 // TestPickleScanDepth: lists nested 3 million deep are refused by the
-// walk, in a few allocations, before og-rek builds them (it took 462 MB
-// and 9 million allocations); as deep as MaxDepth is read.
+// walk, in a few allocations, before the decoder builds them (og-rek took
+// 462 MB and 9 million allocations); as deep as MaxDepth is read.
 func TestPickleScanDepth(t *testing.T) {
 	deep := deepLists(3_000_000)
+	setTestLimits(t, Limits{MaxItems: 10_000_000}) // deep before many
 	if err := scanPickle(deep, DecodeLimits()); limitOf(err) != "MaxDepth" ||
 		err.Error() != "pickle nested more than 10000 deep, the MaxDepth limit" {
 		t.Fatalf("the walk of lists 3M deep: %v", err)
@@ -216,26 +217,43 @@ func TestPickleIntDigits(t *testing.T) {
 	}
 }
 
-// TestPickleLongInts: og-rek reads a LONG1 of up to 127 bytes, within
-// MaxIntDigits, and no longer ones.
+// TestPickleLongInts: ints of any size are read, in LONG1 (og-rek misread
+// those of more than 127 bytes) and LONG4 (og-rek read none), within
+// MaxIntDigits.
 func TestPickleLongInts(t *testing.T) {
 	max := new(big.Int).Sub(pow10(4300), big.NewInt(1))
 	long4 := append(binary.LittleEndian.AppendUint32([]byte("\x80\x04\x8b"), 1800), make([]byte, 1800)...)
 	max.FillBytes(long4[7:])
 	slices.Reverse(long4[7:])
-	// og-rek reads no LONG4: the walk lets it say so.
-	if err := scanPickle(append(long4, '.'), DecodeLimits()); err != nil {
-		t.Errorf("LONG4 of 4300 digits: %v", err)
+	if v, err := Pickle.Unmarshal(append(long4, '.')); err != nil || fmt.Sprint(v) != max.String() {
+		t.Errorf("LONG4 of 4300 digits: %.20v, %v", v, err)
 	}
 	if b, err := Pickle.Marshal(max); err != nil {
 		t.Error(err)
 	} else if v, err := Pickle.Unmarshal(b); err != nil || fmt.Sprint(v) != max.String() {
 		t.Errorf("4300 nines, pickled by og-rek: %.20v, %v", v, err)
 	}
-	// og-rek reads a LONG1 of more than 127 bytes wrong: refused.
-	var u *UnsupportedValueError
-	if _, err := Pickle.Unmarshal(append(append([]byte("\x80\x04\x8a\xc8"), make([]byte, 200)...), '.')); !errors.As(err, &u) || u.Python != "int" {
-		t.Errorf("LONG1 of 200 bytes: %v", err)
+}
+
+// TestPickleLong1: a LONG1 of 200 bytes (og-rek misread those of more
+// than 127) or of none is read, within MaxIntDigits.
+func TestPickleLong1(t *testing.T) {
+	// A LONG1 of 200 bytes: 2**1599 - 1, and its negative, -(2**1599).
+	pos := append(append([]byte("\x80\x04\x8a\xc8"), bytes.Repeat([]byte{0xff}, 199)...), 0x7f, '.')
+	neg := append(append([]byte("\x80\x04\x8a\xc8"), make([]byte, 199)...), 0x80, '.')
+	want := new(big.Int).Lsh(big.NewInt(1), 1599)
+	if v, err := Pickle.Unmarshal(neg); err != nil || v.(*big.Int).Cmp(new(big.Int).Neg(want)) != 0 {
+		t.Errorf("LONG1 of 200 bytes, -(2**1599): %.20v, %v", v, err)
+	}
+	want.Sub(want, big.NewInt(1))
+	if v, err := Pickle.Unmarshal(pos); err != nil || v.(*big.Int).Cmp(want) != 0 {
+		t.Errorf("LONG1 of 200 bytes, 2**1599 - 1: %.20v, %v", v, err)
+	}
+	// Of no bytes, a LONG1 or LONG4 is 0 (gopickle would panic at it).
+	for _, data := range []string{"\x8a\x00.", "\x8b\x00\x00\x00\x00.", "](\x8a\x00\x8b\x00\x00\x00\x00e."} {
+		if v, err := Pickle.Unmarshal([]byte(data)); err != nil || !strings.Contains(fmt.Sprint(v), "0") {
+			t.Errorf("%q: %v, %v", data, v, err)
+		}
 	}
 	minus := append(append([]byte("\x80\x04\x8a\x7f"), bytes.Repeat([]byte{0xff}, 126)...), 0x7f) // 2**1016-1
 	if v, err := Pickle.Unmarshal(append(minus, '.')); err != nil || len(fmt.Sprint(v)) != 306 {
@@ -246,6 +264,9 @@ func TestPickleLongInts(t *testing.T) {
 		!strings.Contains(err.Error(), "integer of 306 digits, more than 305") {
 		t.Errorf("LONG1 of 306 digits, MaxIntDigits 305: %v", err)
 	}
+	if _, err := Pickle.Unmarshal(pos); limitOf(err) != "MaxIntDigits" {
+		t.Errorf("LONG1 of 200 bytes, 482 digits, MaxIntDigits 305: %v", err)
+	}
 }
 
 func BenchmarkPickleDeep3M(b *testing.B) {
@@ -254,6 +275,60 @@ func BenchmarkPickleDeep3M(b *testing.B) {
 	for b.Loop() {
 		if _, err := Pickle.Unmarshal(data); err == nil {
 			b.Fatal("no error")
+		}
+	}
+}
+
+// TestPickleScanMarks: a million MARKs open at once are refused by the
+// walk as nested beyond MaxDepth (gopickle keeps a slice for each, 300 MB
+// in all); as many as MaxDepth are not.
+func TestPickleScanMarks(t *testing.T) {
+	l := setTestLimits(t, Limits{MaxDepth: 100})
+	marks := func(n int) []byte { return []byte("\x80\x04" + strings.Repeat("(", n) + "N.") }
+	if _, err := Pickle.Unmarshal(marks(1_000_000)); limitOf(err) != "MaxDepth" {
+		t.Errorf("a million marks: %v", err)
+	}
+	if err := scanPickle(marks(l.MaxDepth), l); err != nil {
+		t.Errorf("%d marks: %v", l.MaxDepth, err)
+	}
+	// Closed, they do not count.
+	if v, err := Pickle.Unmarshal([]byte("\x80\x04" + strings.Repeat("(1", 1000) + "N.")); err != nil || v != nil {
+		t.Errorf("a thousand marks popped: %v, %v", v, err)
+	}
+}
+
+// TestPickleScanRefuses: what gopickle would read otherwise than Python,
+// or allocate for before it fails, is refused by the walk; what it reads
+// wrong is rewritten.
+func TestPickleScanRefuses(t *testing.T) {
+	for _, c := range []struct{ data, want string }{
+		{"h\x05.", "memo key 5, which opcode 0x68 at 0 takes, was not set"}, // gopickle: None
+		{"\x80\x05\x95\xff\xff\xff\xff\xff\xff\x00\x00N.", "the data ends within the frame at 2"},
+		{"\x80\x05\x8e\x00\x00\x00\x00\x00\x00\x00\x10.", "the data ends within the argument of opcode 0x8e at 2"},
+		{"\xff.", "unknown opcode 0xff at 0"}, // gopickle: panics
+		{`["f", null, [], {}]`, "unknown opcode 0x5b at 0"},
+	} {
+		_, err := Pickle.Unmarshal([]byte(c.data))
+		if err == nil || !strings.Contains(err.Error(), "invalid pickle (is the data pickled?") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.data, err, c.want)
+		}
+	}
+	for data, want := range map[string]any{
+		"Vn\\u00f1\\u20ac\xf1\\x\n.": "nñ€ñ\\x", // raw-unicode-escape, in Latin-1
+		"S'a\\nb\\x41'\n.":           "a\nbA",
+		"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00(V\\u00f1\nVx\nt.": []any{"ñ", "x"}, // in a frame
+		"\x8a\x00.":                int64(0),
+		"I99999999999999999999\n.": new(big.Int).Mul(big.NewInt(99999999999), big.NewInt(1000000000)),
+		"(I01\nI00\nL12\nt.":       []any{true, false, int64(12)},
+		"(lp0\nI1\nap1\n0g0\n.":    []any{int64(1)},
+	} {
+		v, err := Pickle.Unmarshal([]byte(data))
+		if b, ok := want.(*big.Int); ok {
+			b.Add(b, big.NewInt(999999999))
+			want = b
+		}
+		if err != nil || fmt.Sprint(v) != fmt.Sprint(want) {
+			t.Errorf("%q = %#v, %v; want %#v", data, v, err, want)
 		}
 	}
 }

@@ -33,6 +33,9 @@ var pythonPickles = map[string]string{
 	"tuplekey":   "gAWVDgAAAAAAAAB9lEsBSwKGlIwBeJRzLg==",                                                             // {(1, 2): 'x'}
 	"datetime":   "gAWVKgAAAAAAAACMCGRhdGV0aW1llIwIZGF0ZXRpbWWUk5RDCgfqAQIDBAUAAAaUhZRSlC4=",                         // datetime.datetime(2026, 1, 2, 3, 4, 5, 6)
 	"datetimeIn": "gAWVOwAAAAAAAAB9lCiMBHdoZW6UjAhkYXRldGltZZSMCGRhdGV0aW1llJOUQwoH6gECAwQFAAAGlIWUUpSMAW6USwF1Lg==", // {'when': datetime.datetime(...), 'n': 1}
+	// One list twice: x = [1]; [x, x].
+	"shared":  "gAWVDAAAAAAAAABdlChdlEsBYWgBZS4=",
+	"shared0": "KGxwMAoobHAxCkkxCmFhZzEKYS4=", // protocol 0
 }
 
 func pythonPickle(t *testing.T, name string) []byte {
@@ -65,7 +68,7 @@ func TestPickleRefusesPythonObjects(t *testing.T) {
 		"date":       {"datetime.date", "datetime.date(...), that has no Go meaning"},
 		"datetime":   {"datetime.datetime", "the pickle holds a Python object, datetime.datetime(...), that has no Go meaning"},
 		"datetimeIn": {"datetime.datetime", "datetime.datetime(...), that has no Go meaning"},
-		"ordered":    {"object", "the pickle holds a Python object that a Go program cannot read"},
+		"ordered":    {"collections.OrderedDict", "the pickle holds a Python object, collections.OrderedDict(...), that has no Go meaning"},
 		"intkey":     {"dict key", "a dict has a key of type int64; only str keys can be read in Go"},
 		"tuplekey":   {"dict key", "a dict has a key of type Tuple; only str keys can be read in Go"},
 		"set":        {"set", "the pickle holds a Python set, which is not supported in Go"},
@@ -133,6 +136,93 @@ func TestPickleBigInts(t *testing.T) {
 	}
 	if n, ok := got[1].(*big.Int); !ok || n.Cmp(maxU) != 0 || got[2] != int64(-3) || got[3] != 2.5 {
 		t.Errorf("json.Numbers read as %#v", got[1:])
+	}
+}
+
+// TestPickleSharedList: a list that the pickle holds twice is read twice,
+// whole (og-rek read x = [1]; [x, x] as [[1], []]: it memoized the list
+// before it filled it), with Python's pickles kept here and, with Python,
+// those it writes now.
+func TestPickleSharedList(t *testing.T) {
+	want := []any{[]any{int64(1)}, []any{int64(1)}}
+	for _, name := range []string{"shared", "shared0"} {
+		if v, err := Pickle.Unmarshal(pythonPickle(t, name)); err != nil || !reflect.DeepEqual(v, want) {
+			t.Errorf("%s: [x, x] read as %#v, %v", name, v, err)
+		}
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import pickle").Run(); err != nil {
+		t.Skip("Python 3 is not installed")
+	}
+	out, err := exec.Command("/usr/bin/python3", "-c", `
+import base64, pickle
+x = [1]
+d = {"k": [x, "ñ"]}
+for p in range(6):
+    print(base64.b64encode(pickle.dumps(([x, x], (x, [x]), [d, d]), protocol=p)).decode())
+`).Output()
+	if err != nil {
+		t.Fatalf("python: %v", err)
+	}
+	d := map[string]any{"k": []any{[]any{int64(1)}, "ñ"}}
+	wantAll := []any{want, []any{[]any{int64(1)}, []any{[]any{int64(1)}}}, []any{d, d}}
+	for p, line := range strings.Fields(string(out)) {
+		data, err := base64.StdEncoding.DecodeString(line)
+		noErr(t, err)
+		if v, err := Pickle.Unmarshal(data); err != nil || !reflect.DeepEqual(v, wantAll) {
+			t.Errorf("protocol %d: read as %#v, %v", p, v, err)
+		}
+	}
+}
+
+// TestPickleSelfList: a list that holds itself is refused, as a dict that
+// holds itself is.
+func TestPickleSelfList(t *testing.T) {
+	for _, data := range []string{"]q\x00h\x00a.", "\x80\x05]\x94(K\x01]\x94h\x00\x85\x94ae."} {
+		if v, err := Pickle.Unmarshal([]byte(data)); err == nil || !strings.Contains(err.Error(), "pickle value refers to itself: a list holds itself") {
+			t.Errorf("%q: %#v, %v", data, v, err)
+		}
+	}
+}
+
+// TestPickleLong4FromPython: an int of 1000 digits, which Python pickles
+// as a LONG4 (og-rek read none), is read exactly within MaxIntDigits and
+// refused beyond; one of 5000 digits is beyond the default 4300.
+func TestPickleLong4FromPython(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import pickle").Run(); err != nil {
+		t.Skip("Python 3 is not installed")
+	}
+	out, err := exec.Command("/usr/bin/python3", "-c", `
+import base64, pickle
+for v in (7 * 10**999 + 12345, -(7 * 10**999 + 12345), 10**4999):
+    print(base64.b64encode(pickle.dumps(v, protocol=5)).decode())
+`).Output()
+	if err != nil {
+		t.Fatalf("python: %v", err)
+	}
+	lines := strings.Fields(string(out))
+	big1000 := new(big.Int).Add(new(big.Int).Mul(big.NewInt(7), new(big.Int).Exp(big.NewInt(10), big.NewInt(999), nil)), big.NewInt(12345))
+	for i, want := range []*big.Int{big1000, new(big.Int).Neg(big1000)} {
+		data, err := base64.StdEncoding.DecodeString(lines[i])
+		noErr(t, err)
+		if !strings.Contains(string(data), "\x8b") {
+			t.Fatalf("Python pickled %v without a LONG4: %q", want, data)
+		}
+		if v, err := Pickle.Unmarshal(data); err != nil || v.(*big.Int).Cmp(want) != 0 {
+			t.Errorf("%.20v... read as %.20v, %v", want, v, err)
+		}
+		SetDecodeLimits(Limits{MaxIntDigits: 999})
+		_, err = Pickle.Unmarshal(data)
+		SetDecodeLimits(Limits{})
+		var l *LimitError
+		if !errors.As(err, &l) || l.Limit != "MaxIntDigits" || !strings.Contains(err.Error(), "integer of 1000 digits, more than 999") {
+			t.Errorf("1000 digits, MaxIntDigits 999: %v", err)
+		}
+	}
+	data, err := base64.StdEncoding.DecodeString(lines[2])
+	noErr(t, err)
+	var l *LimitError
+	if _, err := Pickle.Unmarshal(data); !errors.As(err, &l) || l.Limit != "MaxIntDigits" || !strings.Contains(err.Error(), "more than 4300, the MaxIntDigits limit") {
+		t.Errorf("10**4999 with the default limits: %v", err)
 	}
 }
 

@@ -343,6 +343,10 @@ func TestBadInputHugeArgument(t *testing.T) {
 		t.Skip("moves 20 MB through Redis a few times")
 	}
 	b, r := workerSetup(t)
+	// 20 MB is beyond the default MaxDecompressed (8 MiB), where the job
+	// would fail alone (garantias_test.go checks that): raised, the job
+	// runs.
+	setLimits(t, rqlite.Limits{MaxDecompressed: 64 << 20})
 	raw := make([]byte, 15<<20)
 	rand.Read(raw)
 	huge := base64.StdEncoding.EncodeToString(raw) // 20 MB that does not compress

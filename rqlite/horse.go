@@ -62,12 +62,14 @@ func horseEnvValue() string {
 }
 
 // applyHorseLimits applies the decoding limits that horseEnv carries; a
-// value that is not the worker's JSON leaves the defaults.
+// value that is not the worker's JSON (a horse started by hand, "1") sets
+// the defaults.
 func applyHorseLimits() {
 	var l Limits
-	if json.Unmarshal([]byte(os.Getenv(horseEnv)), &l) == nil {
-		SetDecodeLimits(l)
+	if json.Unmarshal([]byte(os.Getenv(horseEnv)), &l) != nil {
+		l = Limits{}
 	}
+	SetDecodeLimits(l)
 }
 
 // horseGrace is how long a horse may take to answer after a job's timeout

@@ -11,7 +11,6 @@ import (
 	"maps"
 	"strconv"
 
-	ogórek "github.com/kisielk/og-rek"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
@@ -252,13 +251,5 @@ func (s viewSerializer) Unmarshal(data []byte) (any, error) {
 
 // unmarshalWith is Unmarshal with the limits of r.
 func (pickleSerializer) unmarshalWith(r *pickleReader, data []byte) (any, error) {
-	if err := scanPickle(data, r.limits); err != nil {
-		return nil, err
-	}
-	dec := ogórek.NewDecoderWithConfig(bytes.NewReader(data), &ogórek.DecoderConfig{StrictUnicode: true})
-	v, err := dec.Decode()
-	if err != nil {
-		return nil, pickleError(err)
-	}
-	return r.value(v)
+	return r.unmarshal(data)
 }

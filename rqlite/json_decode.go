@@ -131,10 +131,6 @@ func (d *jsonDecoder) number() (any, error) {
 	return f, nil
 }
 
-// maxIntDigits is the default MaxIntDigits limit, as Python's
-// sys.int_max_str_digits.
-const maxIntDigits = DefaultMaxIntDigits
-
 // bigInt reads a whole number beyond int64, as Python reads it: exactly,
 // if it has no more digits than the MaxIntDigits limit (as Python's
 // sys.int_max_str_digits): a bound on the time a hostile number takes.

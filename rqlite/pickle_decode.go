@@ -148,7 +148,7 @@ func (p *pickleReader) value(v any) (any, error) {
 	case *types.Dict:
 		return p.shared(v, "dict", func() (any, error) { return nested(p, v, p.dict) })
 	}
-	return p.ogrekValue(v)
+	return nil, pythonValueError(v)
 }
 
 // bigInt turns an int that gopickle reads as a *big.Int.

@@ -181,7 +181,7 @@ func FuzzJSON(f *testing.F) {
 			want, tooLong := jsonNumbers(want)
 			switch {
 			case tooLong && err == nil:
-				t.Fatalf("Unmarshal(%q) = %#v, want an error for an integer of more than %d digits, as Python's", data, v, maxIntDigits)
+				t.Fatalf("Unmarshal(%q) = %#v, want an error for an integer of more than %d digits, as Python's", data, v, DefaultMaxIntDigits)
 			case !tooLong && (err != nil || !sameValue(v, want)):
 				t.Fatalf("Unmarshal(%q) = %#v, %v; encoding/json reads %#v", data, v, err, want)
 			}
@@ -212,7 +212,7 @@ func jsonNumbers(v any) (_ any, tooLong bool) {
 		}
 		if !strings.ContainsAny(string(v), ".eE") {
 			n, _ := new(big.Int).SetString(string(v), 10)
-			return n, len(strings.TrimPrefix(string(v), "-")) > maxIntDigits
+			return n, len(strings.TrimPrefix(string(v), "-")) > DefaultMaxIntDigits
 		}
 		f, _ := v.Float64()
 		return f, false
@@ -243,10 +243,10 @@ func TestJSONBigInts(t *testing.T) {
 	if b, err := JSON.Marshal(v); err != nil || string(b) != `[18446744073709551617, -9223372036854775809]` {
 		t.Errorf("Marshal = %s, %v", b, err)
 	}
-	if _, err := JSON.Unmarshal([]byte(strings.Repeat("9", maxIntDigits))); err != nil {
-		t.Errorf("%d digits: %v", maxIntDigits, err)
+	if _, err := JSON.Unmarshal([]byte(strings.Repeat("9", DefaultMaxIntDigits))); err != nil {
+		t.Errorf("%d digits: %v", DefaultMaxIntDigits, err)
 	}
-	if _, err := JSON.Unmarshal([]byte("-" + strings.Repeat("9", maxIntDigits+1))); err == nil || !strings.Contains(err.Error(), "4301 digits") {
-		t.Errorf("%d digits: err = %v, want the limit named", maxIntDigits+1, err)
+	if _, err := JSON.Unmarshal([]byte("-" + strings.Repeat("9", DefaultMaxIntDigits+1))); err == nil || !strings.Contains(err.Error(), "4301 digits") {
+		t.Errorf("%d digits: err = %v, want the limit named", DefaultMaxIntDigits+1, err)
 	}
 }

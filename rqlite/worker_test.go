@@ -629,9 +629,9 @@ func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 }
 
 // TestIdleWorkerBlocks checks what a worker waiting for jobs sends to
-// Redis: after one run of the dequeue script, only a BLPOP per turn and a
-// check that workers are not suspended, without the script; and that it
-// still notices a suspension and a job.
+// Redis: after one run of the dequeue script, only a BLMOVE per turn (it
+// has one queue) and a check that workers are not suspended, without the
+// script; and that it still notices a suspension and a job.
 func TestIdleWorkerBlocks(t *testing.T) {
 	b, r := workerSetup(t)
 	counter := &commandCounter{n: map[string]int{}}
@@ -641,9 +641,9 @@ func TestIdleWorkerBlocks(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- w.Work(ctx) }()
-	waitFor(t, "a first BLPOP turn", func() bool { return counter.get("blpop") >= 1 })
+	waitFor(t, "a first BLMOVE turn", func() bool { return counter.get("blmove") >= 1 })
 	scripts := counter.get("evalsha") // the registries' cleaning and one dequeue
-	waitFor(t, "three more BLPOP turns", func() bool { return counter.get("blpop") >= 4 })
+	waitFor(t, "three more BLMOVE turns", func() bool { return counter.get("blmove") >= 4 })
 	if n := counter.get("evalsha") - scripts; n != 0 {
 		t.Errorf("the idle worker ran %d scripts in three turns, want none", n)
 	}

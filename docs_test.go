@@ -130,7 +130,8 @@ func checkBlock(b codeBlock, checked func(path string) string) string {
 var commandPrefixes = []string{"go run ./", "go test", "go install ./", "go build ", "docker compose", "docker-compose",
 	"rq ", "mkdocs ", "apt-get install ", "sudo apt-get install ", "cd ", "systemctl ", "sudo systemctl ", "supervisorctl ",
 	"git clone ", "sudo install ",
-	"redis-cli ", "/usr/bin/python3 ", "python3 ", "PYTHONPATH=", "curl "}
+	"redis-cli ", "/usr/bin/python3 ", "python3 ", "PYTHONPATH=", "curl ",
+	"~/rq2/bin/"} // Python RQ 2 in a virtual environment (rq2Home)
 
 var envAssign = regexp.MustCompile(`^[A-Z_]+=\S*$`)
 

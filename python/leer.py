@@ -10,4 +10,5 @@ r = Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379/0"))
 for job_id in sys.argv[1:]:
     job = Job.fetch(job_id, connection=r)
     status = job.get_status()  # en RQ 2, un JobStatus; en RQ 1.13, un texto
-    print(job_id, getattr(status, "value", status), job.return_value(), job.worker_name)
+    status = getattr(status, "value", status)
+    print(job_id, status, job.return_value(), job.worker_name)

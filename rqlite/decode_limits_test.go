@@ -66,7 +66,7 @@ func TestPickleLimitsCycleAndDepth(t *testing.T) {
 		{"self-meta", unbase64(t, pickledSelfMeta), "pickle value refers to itself"},
 		{"deep-20k", deepPickle(20_000), "pickle nested more than 10000 deep, the MaxDepth limit"},
 		// 3M lists are more values than MaxItems before any is nested.
-		{"deep-3M", deepPickle(3_000_000), "pickle makes more than 1000000 values, the MaxItems limit"},
+		{"deep-3M", deepPickle(3_000_000), "pickle makes more than 100000 values, the MaxItems limit"},
 		{"deep-10001", deepPickle(10001), "pickle nested more than 10000 deep, the MaxDepth limit"},
 	}
 	for _, c := range cases {
@@ -135,7 +135,7 @@ func setLimits(t *testing.T, l rqlite.Limits) {
 }
 
 func TestDecodeLimitsDefaults(t *testing.T) {
-	want := rqlite.Limits{MaxDecompressed: 8 << 20, MaxDepth: 10000, MaxItems: 1_000_000, MaxIntDigits: 4300}
+	want := rqlite.Limits{MaxDecompressed: 8 << 20, MaxDepth: 10000, MaxItems: 100_000, MaxIntDigits: 4300}
 	if got := rqlite.DecodeLimits(); got != want {
 		t.Errorf("DecodeLimits() = %+v, want %+v", got, want)
 	}
@@ -151,7 +151,7 @@ func TestPickleItemsLimit(t *testing.T) {
 	if _, err := rqlite.Pickle.Unmarshal(sharedPickle(3)); err != nil {
 		t.Fatalf("a list shared 16 times: %v", err)
 	}
-	const want = "more than 1000000 values, the MaxItems limit"
+	const want = "more than 100000 values, the MaxItems limit"
 	if _, err := rqlite.Pickle.Unmarshal(sharedPickle(40)); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a list shared 2**41 times: %v, want an error with %q", err, want)
 	}
@@ -207,7 +207,7 @@ func TestHostileJobsFailAlone(t *testing.T) {
 	cases := []badCase{
 		{"self-dict", []any{"data", call(unbase64(t, pickledSelfDict))}, "pickle value refers to itself", ""},
 		{"deep-20k", []any{"data", call(deepPickle(20_000))}, "pickle nested more than 10000 deep, the MaxDepth limit", ""},
-		{"deep-3M", []any{"data", call(deepPickle(3_000_000))}, "pickle makes more than 1000000 values, the MaxItems limit", ""},
+		{"deep-3M", []any{"data", call(deepPickle(3_000_000))}, "pickle makes more than 100000 values, the MaxItems limit", ""},
 		{"bomb", []any{"data", string(zlibBomb(t, 100<<20))}, "zlib data inflates to more than 8388608 bytes, the MaxDecompressed limit", ""},
 	}
 	b.runBadPickled(t, r, common, cases, func() {
@@ -219,5 +219,19 @@ func TestHostileJobsFailAlone(t *testing.T) {
 	}
 	if v, err := j.ReturnValue(b.ctx); err != nil || v != int64(3) {
 		t.Errorf("self-meta returned %v, %v; want 3", v, err)
+	}
+}
+
+// TestJSONItemsLimit: a JSON value of more values than MaxItems (2.7
+// million empty dicts fit in 8 MiB, and took 230 MB to decode) is refused.
+func TestJSONItemsLimit(t *testing.T) {
+	many := func(n int) []byte { return []byte("[" + strings.Repeat("{},", n-2) + "{}]") }
+	if _, err := rqlite.JSON.Unmarshal(many(100_000)); err != nil {
+		t.Errorf("100,000 values: %v", err)
+	}
+	_, err := rqlite.JSON.Unmarshal(many(100_001))
+	var l *rqlite.LimitError
+	if !errors.As(err, &l) || l.Limit != "MaxItems" || err.Error() != "JSON holds more than 100000 values, the MaxItems limit" {
+		t.Errorf("100,001 values: %v, want the MaxItems limit", err)
 	}
 }

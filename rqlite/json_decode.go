@@ -22,6 +22,8 @@ type jsonDecoder struct {
 	pos      int
 	depth    int
 	maxDepth int // the MaxDepth of the decode limits
+	items    int // the values read so far
+	maxItems int // the MaxItems of the decode limits
 }
 
 // space skips JSON's whitespace.
@@ -56,6 +58,9 @@ func quoteChar(c byte) string {
 func (d *jsonDecoder) value() (any, error) {
 	if d.pos >= len(d.data) {
 		return nil, io.ErrUnexpectedEOF
+	}
+	if d.items++; d.items > d.maxItems {
+		return nil, limitError("MaxItems", d.maxItems, "JSON holds more than %d values, the MaxItems limit", d.maxItems)
 	}
 	switch c := d.data[d.pos]; c {
 	case '{':

@@ -25,10 +25,12 @@ type Limits struct {
 	// value may nest, in JSON and in pickle. Default 10000
 	// (DefaultMaxDepth), as deep as the JSON serializer writes.
 	MaxDepth int
-	// MaxItems is the most lists, dicts and elements that one decoded
-	// pickle value may hold, counting a value the pickle shares each time
-	// it appears (a pickle can share a list many times over in few
-	// bytes). Default 1 million (DefaultMaxItems).
+	// MaxItems is the most values (lists, dicts and elements) that one
+	// decoded value may hold, in JSON and in pickle, counting a value a
+	// pickle shares each time it appears (a pickle can share a list many
+	// times over in few bytes). Each costs the decoder 30 to 250 bytes, so
+	// the default, 100,000 (DefaultMaxItems), keeps the worst within tens
+	// of megabytes.
 	MaxItems int
 	// MaxIntDigits is the most decimal digits of an int, in JSON and in
 	// pickle: a pickle holds a huge int in few bytes, which is cheap to
@@ -41,7 +43,7 @@ type Limits struct {
 const (
 	DefaultMaxDecompressed = wire.DefaultMaxDecompressed // 8 MiB
 	DefaultMaxDepth        = 10000
-	DefaultMaxItems        = 1_000_000
+	DefaultMaxItems        = 100_000
 	DefaultMaxIntDigits    = 4300
 )
 

@@ -47,7 +47,8 @@ func (jsonSerializer) Marshal(v any) ([]byte, error) {
 // -Infinity, into nil, bool, string, int64 (a whole number that fits) or
 // float64, []any and map[string]any.
 func (jsonSerializer) Unmarshal(data []byte) (any, error) {
-	d := jsonDecoder{data: data, maxDepth: DecodeLimits().MaxDepth}
+	lim := DecodeLimits()
+	d := jsonDecoder{data: data, maxDepth: lim.MaxDepth, maxItems: lim.MaxItems}
 	d.space()
 	v, err := d.value()
 	if err != nil {

@@ -53,7 +53,7 @@ var guaranteeCases = map[string]rowCase{
 	"Listas anidadas más hondo que `--max-depth` (10 000)": failing(rqlite.Pickle, func() string {
 		return zlibText(pickleSumar(pickledDeepArg(rqlite.DecodeLimits().MaxDepth + 1)))
 	}),
-	"Un pickle que repite una lista más veces que `--max-items` (un millón)": failing(rqlite.Pickle,
+	"Un valor con más de `--max-items` listas, diccionarios y elementos (100 000), o un pickle que repite una lista más veces": failing(rqlite.Pickle,
 		zlibbed(pickleSumar("]]"+strings.Repeat("2\x86", 40)+"a"))), // 2**41 lists in 90 bytes
 	"Un entero de más de `--max-int-digits` cifras (4300)": failing(rqlite.JSON, func() string {
 		return jsonSumar(strings.Repeat("9", rqlite.DecodeLimits().MaxIntDigits+1) + ", 2")()

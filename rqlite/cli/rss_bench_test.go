@@ -25,6 +25,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
@@ -43,7 +44,7 @@ import (
 // the next one's.
 
 // rssLimit is MaxDecompressed by default, the most a zlib field inflates to.
-const rssLimit = 64 << 20
+const rssLimit = rqlite.DefaultMaxDecompressed
 
 // rssCase is one hostile job: the fields of its hash, and what else to
 // write for it.
@@ -64,8 +65,8 @@ func rssCases(b *testing.B) []rssCase {
 	under := rssLimit - 4<<10                        // just within MaxDecompressed
 	cases := []rssCase{
 		{name: "data-bomb-100MiB", fields: []any{"data", bomb}},
-		{name: "data-zeros-64MiB-4KiB", fields: []any{"data", rssZeros(b, under)}},
-		{name: "data-str-64MiB-4KiB", fields: []any{"data", rssZlib(b, rssCall("rss.nothing", rssBigStr(under-64)))}},
+		{name: "data-zeros-8MiB-4KiB", fields: []any{"data", rssZeros(b, under)}},
+		{name: "data-str-8MiB-4KiB", fields: []any{"data", rssZlib(b, rssCall("rss.nothing", rssBigStr(under-64)))}},
 		{name: "data-zeros-32MiB", fields: []any{"data", rssZeros(b, 32<<20)}},
 		{name: "data-zeros-16MiB", fields: []any{"data", rssZeros(b, 16<<20)}},
 		{name: "data-str-32MiB", fields: []any{"data", rssZlib(b, rssCall("rss.nothing", rssBigStr(32<<20)))}},
@@ -73,14 +74,16 @@ func rssCases(b *testing.B) []rssCase {
 		{name: "data-shared-2^41", fields: []any{"data", rssZlib(b, rssShared(40))}},
 		{name: "data-shared-2^23", fields: []any{"data", rssZlib(b, rssShared(22))}},
 		{name: "data-shared-2^20", fields: []any{"data", rssZlib(b, rssShared(19))}},
+		{name: "data-dicts-100k", fields: []any{"data", rssZlib(b, rssCall("rss.nothing", rssMany("}", rqlite.DefaultMaxItems-10)))}},
+		{name: "data-lists-100k", fields: []any{"data", rssZlib(b, rssCall("rss.nothing", rssMany("]", rqlite.DefaultMaxItems-10)))}},
 		{name: "data-deep-3M", fields: []any{"data", rssZlib(b, rssDeep(3_000_000))}},
 		{name: "data-deep-9998", fields: []any{"data", rssZlib(b, rssDeep(9998))}},
 		{name: "exc_info-bomb-100MiB", fields: []any{"data", small, "exc_info", bomb}},
-		{name: "exc_info-64MiB-4KiB", fields: []any{"data", small, "exc_info", rssZeros(b, under)}},
+		{name: "exc_info-8MiB-4KiB", fields: []any{"data", small, "exc_info", rssZeros(b, under)}},
 		{name: "exc_info-16MiB", fields: []any{"data", small, "exc_info", rssZeros(b, 16<<20)}},
 		{name: "result-exc-bomb-100MiB", fields: []any{"data", small},
 			result: []any{"type", "2", "exc_string", base64.StdEncoding.EncodeToString([]byte(bomb))}},
-		{name: "result-exc-64MiB-4KiB", fields: []any{"data", small},
+		{name: "result-exc-8MiB-4KiB", fields: []any{"data", small},
 			result: []any{"type", "2", "exc_string", base64.StdEncoding.EncodeToString([]byte(rssZeros(b, under)))}},
 		{name: "result-exc-16MiB", fields: []any{"data", small},
 			result: []any{"type", "2", "exc_string", base64.StdEncoding.EncodeToString([]byte(rssZeros(b, 16<<20)))}},
@@ -116,6 +119,13 @@ func rssBigStr(n int) []byte {
 	p[0] = 'X'
 	binary.LittleEndian.PutUint32(p[1:], uint32(n))
 	return append(p, bytes.Repeat([]byte("x"), n)...)
+}
+
+// rssMany is a list of n values made by the pickle opcode op (an empty
+// dict, an empty list), distinct: the most a call may hold within
+// MaxItems.
+func rssMany(op string, n int) []byte {
+	return []byte("(" + strings.Repeat(op, n) + "l")
 }
 
 // rssShared is the call ("test.sum", None, [b], {}) with b = [] and then n

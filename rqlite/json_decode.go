@@ -55,12 +55,18 @@ func quoteChar(c byte) string {
 	return "'" + q[1:len(q)-1] + "'"
 }
 
+// value reads one value, counted against maxItems.
 func (d *jsonDecoder) value() (any, error) {
-	if d.pos >= len(d.data) {
-		return nil, io.ErrUnexpectedEOF
-	}
 	if d.items++; d.items > d.maxItems {
 		return nil, limitError("MaxItems", d.maxItems, "JSON holds more than %d values, the MaxItems limit", d.maxItems)
+	}
+	return d.anyValue()
+}
+
+// anyValue reads the value that d.pos is on, whatever its kind.
+func (d *jsonDecoder) anyValue() (any, error) {
+	if d.pos >= len(d.data) {
+		return nil, io.ErrUnexpectedEOF
 	}
 	switch c := d.data[d.pos]; c {
 	case '{':

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -292,7 +293,7 @@ func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {
 	now := q.c.now()
 	args := scripts.EnqueueDependentArgs{Job: keys.Job(id), Queue: keys.Queue(q.Name), AllQueues: keys.Queues,
 		DeferredRegistry: keys.Deferred(q.Name), Dependencies: keys.Dependencies(id), Dependents: keys.Dependents(id),
-		JobID: id, DependencyCount: len(deps), NowEpoch: wire.Epoch(now), NowTimestamp: wire.FormatTime(now),
+		JobID: id, DependencyCount: len(deps), DeferredScore: q.deferredScore(now, j.ttl), NowTimestamp: wire.FormatTime(now),
 		AtFront: j.atFront, AllowFailures: j.job.AllowDepFailure, TTL: max(j.ttl, 0), DependencyIDs: deps, Fields: j.fields}
 	for _, d := range deps {
 		args.DependencyHashes = append(args.DependencyHashes, keys.Job(d))
@@ -309,4 +310,19 @@ func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {
 		j.job.EnqueuedAt = time.Time{}
 	}
 	return nil
+}
+
+// deferredScore is a deferred job's score in the deferred registry, for a
+// job of ttl (none when 0 or less): now in RQ 1.13's layout (its
+// Job.register_dependency); in RQ 2.x's, whose registry fails a deferred
+// job once its score has passed, now + ttl, or +inf without one
+// (DeferredJobRegistry.add).
+func (q *Queue) deferredScore(now time.Time, ttl int64) string {
+	switch {
+	case !q.rq2:
+		return strconv.FormatInt(wire.Epoch(now), 10)
+	case ttl > 0:
+		return strconv.FormatInt(wire.Epoch(now)+ttl, 10)
+	}
+	return "+inf"
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,10 +17,12 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 )
 
 // statsOptions are the flags of rq stats.
@@ -201,12 +204,15 @@ type queueJSON struct {
 	OldestJobTimestamp string     `json:"oldest_job_timestamp"`
 	Index              int        `json:"index"`
 	ConnectionKwargs   connKwargs `json:"connection_kwargs"`
-	Workers            int64      `json:"workers"`
-	FinishedJobs       int64      `json:"finished_jobs"`
-	StartedJobs        int64      `json:"started_jobs"`
-	DeferredJobs       int64      `json:"deferred_jobs"`
-	FailedJobs         int64      `json:"failed_jobs"`
-	ScheduledJobs      int64      `json:"scheduled_jobs"`
+	// SchedulerPID is django-rq 3's scheduler_pid, which its 2.x (RQ
+	// 1.13's) lacks: set, to a number or null, with --rq2 only.
+	SchedulerPID  json.RawMessage `json:"scheduler_pid,omitempty"`
+	Workers       int64           `json:"workers"`
+	FinishedJobs  int64           `json:"finished_jobs"`
+	StartedJobs   int64           `json:"started_jobs"`
+	DeferredJobs  int64           `json:"deferred_jobs"`
+	FailedJobs    int64           `json:"failed_jobs"`
+	ScheduledJobs int64           `json:"scheduled_jobs"`
 }
 
 func printStatsJSON(ctx context.Context, out io.Writer, s *session, names []string) error {
@@ -217,7 +223,14 @@ func printStatsJSON(ctx context.Context, out io.Writer, s *session, names []stri
 	v := statsJSON{Queues: make([]queueJSON, len(rows))}
 	for i, r := range rows {
 		st := r.stats
+		var pid json.RawMessage
+		if s.g.rq2 {
+			if pid, err = schedulerPID(ctx, s, st.Name); err != nil {
+				return err
+			}
+		}
 		v.Queues[i] = queueJSON{
+			SchedulerPID:       pid,
 			Name:               st.Name,
 			Jobs:               st.Jobs,
 			OldestJobTimestamp: oldestJob(st.OldestJobEnqueuedAt),
@@ -237,6 +250,28 @@ func printStatsJSON(ctx context.Context, out io.Writer, s *session, names []stri
 	}
 	_, err = fmt.Fprintf(out, "%s\n", b)
 	return err
+}
+
+// schedulerPID is the PID that queue name's scheduler lock holds, as
+// django-rq 3's get_scheduler_pid reads it: a number, or null when no
+// scheduler holds the lock (or its value is not a number).
+func schedulerPID(ctx context.Context, s *session, name string) (json.RawMessage, error) {
+	rdb, err := s.client(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	v, err := rdb.Get(ctx, keys.SchedulerLock(name)).Result()
+	if errors.Is(err, redis.Nil) {
+		return json.RawMessage("null"), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return json.RawMessage("null"), nil
+	}
+	return json.RawMessage(strconv.Itoa(n)), nil
 }
 
 func printStatsYAML(ctx context.Context, out io.Writer, s *session, names []string) error {

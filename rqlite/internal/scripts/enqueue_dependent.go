@@ -22,7 +22,7 @@ type EnqueueDependentArgs struct {
 	DependencyDependents []string `lua:"KEYS[7+n..]"`  // keys.Dependents(dep) of each dependency
 	JobID                string   `lua:"ARGV[1]"`
 	DependencyCount      int      `lua:"ARGV[2]"`
-	NowEpoch             int64    `lua:"ARGV[3]"`
+	DeferredScore        string   `lua:"ARGV[3]"` // see deferredScore in package rqlite
 	NowTimestamp         string   `lua:"ARGV[4]"` // wire.FormatTime
 	AtFront              bool     `lua:"ARGV[5]"`
 	AllowFailures        bool     `lua:"ARGV[6]"`

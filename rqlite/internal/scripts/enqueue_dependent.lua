@@ -14,7 +14,8 @@
 --
 -- ARGV[1]  the job ID
 -- ARGV[2]  n, the count of dependencies
--- ARGV[3]  now, in epoch seconds (the deferred score)
+-- ARGV[3]  the job's score in the deferred registry: now, in epoch seconds,
+--          in RQ 1.13's layout; in RQ 2.x's, now + ttl, or +inf without a ttl
 -- ARGV[4]  now, as an RQ timestamp (enqueued_at)
 -- ARGV[5]  '1' to push at the front of the queue, '0' at the back
 -- ARGV[6]  '1' to allow failures: failed dependencies count as done

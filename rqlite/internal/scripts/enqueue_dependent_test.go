@@ -3,6 +3,7 @@ package scripts
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 func enqueueDependentArgs(id, q string, deps ...string) EnqueueDependentArgs {
 	a := EnqueueDependentArgs{Job: keys.Job(id), Queue: keys.Queue(q), AllQueues: keys.Queues,
 		DeferredRegistry: keys.Deferred(q), Dependencies: keys.Dependencies(id), Dependents: keys.Dependents(id),
-		JobID: id, DependencyCount: len(deps), NowEpoch: wire.Epoch(testNow), NowTimestamp: wire.FormatTime(testNow),
+		JobID: id, DependencyCount: len(deps), DeferredScore: strconv.FormatInt(wire.Epoch(testNow), 10), NowTimestamp: wire.FormatTime(testNow),
 		DependencyIDs: deps, Fields: []any{"origin", q, "description", "test.child()"}}
 	for _, d := range deps {
 		a.DependencyHashes = append(a.DependencyHashes, keys.Job(d))

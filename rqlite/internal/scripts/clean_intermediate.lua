@@ -46,7 +46,7 @@ for _, id in ipairs(ids) do
     elseif now - seen > 60 then
       redis.call('LREM', KEYS[1], 1, id)
       redis.call('DEL', first_seen)
-      if abandon(id, ARGV[5], KEYS[3], ARGV[2], ARGV[3], now, ARGV[4]) then
+      if abandon(id, ARGV[5], KEYS[3], ARGV[2], ARGV[3], now, ARGV[4], ARGV[6] == '2') then
         failed[#failed + 1] = id
       end
     end

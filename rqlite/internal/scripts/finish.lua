@@ -63,7 +63,9 @@
 -- are removed.
 --
 -- A failed job with retries left is run again instead (see retry) and no
--- outcome is recorded for it, as RQ does.
+-- outcome is recorded for it, as RQ does. In RQ 2.x's layout a job that
+-- succeeds with repeats left has its success recorded and runs again (see
+-- repeat_job).
 --
 -- Returns {dependents enqueued, 1 if the job will be retried else 0},
 -- followed, when the next job was asked for, by what take returns for it
@@ -144,12 +146,25 @@ if ARGV[16] ~= '' then
   redis.call('ZREM', KEY.executions(id), ARGV[16])
 end
 local exists = redis.call('EXISTS', KEYS[1]) == 1
-if status == 'failed' and exists and retry(id, ARGV[13], now, now_ts) then
+if status == 'failed' and exists and retry(id, ARGV[13], now, now_ts, ARGV[16] ~= '') then
+  if ARGV[16] ~= '' then
+    -- RQ 2.x saves the whole job when it retries it, its end time too,
+    -- which its scheduler reads (Job.should_enqueue_at_front).
+    redis.call('HSET', KEYS[1], 'ended_at', now_ts)
+  end
   return done(0, 1, true)
 end
+-- In RQ 2.x's layout a job that succeeds with repeats left runs again (see
+-- repeat_job); RQ 1.13 knows no repeats_left and ignores it.
+local repeats = status == 'finished' and exists and ARGV[16] ~= ''
 if ttl == 0 then
   -- Nothing is kept of the job; its dependents go on as if it were kept.
   local enqueued = enqueue_dependents(id, now_ts, id)
+  if repeats and repeat_job(id, ARGV[13], now, now_ts) then
+    -- RQ 2.x records no result, but saves the job to run it again.
+    redis.call('HSET', KEYS[1], 'ended_at', now_ts)
+    return done(enqueued, 0, true)
+  end
   redis.call('DEL', KEYS[1], KEYS[6], KEYS[7])
   return done(enqueued, 0, true)
 end
@@ -179,15 +194,18 @@ elseif status == 'stopped' then
 else
   enqueued, waiting = enqueue_dependents(id, now_ts, '')
 end
+-- A repeated job keeps its result entry and its finished registry entry,
+-- but RQ 2.x skips job.cleanup: its hash and sets get no TTL here.
+local repeated = repeats and repeat_job(id, ARGV[13], now, now_ts)
 if exists then
   -- The job's keys that exist get its TTL: a job without dependencies has
   -- no dependencies set, and one whose dependents are all queued has no
   -- dependents set any more.
   local others = {}
-  if waiting then
+  if waiting and not repeated then
     others[#others + 1] = KEYS[6]
   end
-  if ARGV[23] ~= '0' then
+  if ARGV[23] ~= '0' and not repeated then
     others[#others + 1] = KEYS[7]
   end
   if ARGV[6] == '1' then
@@ -195,7 +213,9 @@ if exists then
   end
   if ttl > 0 then
     redis.call('ZADD', KEYS[5], now + ttl, id)
-    redis.call('EXPIRE', KEYS[1], ttl)
+    if not repeated then
+      redis.call('EXPIRE', KEYS[1], ttl)
+    end
     for _, k in ipairs(others) do
       redis.call('EXPIRE', k, ttl)
     end
@@ -207,7 +227,9 @@ if exists then
       score = '+inf'
     end
     redis.call('ZADD', KEYS[5], score, id)
-    redis.call('PERSIST', KEYS[1])
+    if not repeated then
+      redis.call('PERSIST', KEYS[1])
+    end
     for _, k in ipairs(others) do
       if k ~= KEYS[6] and k ~= KEYS[7] then
         redis.call('PERSIST', k)

@@ -1,10 +1,13 @@
--- retry(id, queue, now, now_ts) runs job id of queue again if it has
+-- retry(id, queue, now, now_ts, rq2) runs job id of queue again if it has
 -- retries left, as RQ's Job.retry: after its next retry interval it is
 -- scheduled (status scheduled, in rq:scheduled:QUEUE), or, with no wait,
--- queued again at once. It returns false, without touching anything, when
--- the job has no retries left. (This function is prepended to the scripts
--- that use it.)
-local function retry(id, queue, now, now_ts)
+-- queued again at once: at the back of the queue, or, in RQ 2.x's layout
+-- (rq2 true), at its front when the job has enqueue_at_front_on_retry '1'
+-- (RQ 2.10's Retry(enqueue_at_front=True); Job.retry, rq/job.py, pushes
+-- with at_front=self.enqueue_at_front_on_retry; RQ 1.13 has no such
+-- field). It returns false, without touching anything, when the job has no
+-- retries left. (This function is prepended to the scripts that use it.)
+local function retry(id, queue, now, now_ts, rq2)
   local job = KEY.job(id)
   local left = tonumber(redis.call('HGET', job, 'retries_left'))
   if not left or left <= 0 then
@@ -24,7 +27,11 @@ local function retry(id, queue, now, now_ts)
     redis.call('ZADD', KEY.scheduled(queue), now + wait, id)
   else
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_ts)
-    redis.call('RPUSH', KEY.queue(queue), id)
+    if rq2 and redis.call('HGET', job, 'enqueue_at_front_on_retry') == '1' then
+      redis.call('LPUSH', KEY.queue(queue), id)
+    else
+      redis.call('RPUSH', KEY.queue(queue), id)
+    end
   end
   return true
 end

@@ -2,6 +2,7 @@ package rqlite
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"time"
@@ -121,14 +122,20 @@ func (r *JobRegistry) Cleanup(ctx context.Context) error {
 // cleanStarted moves the abandoned jobs of queue q to its failed registry.
 // rq2 says the started registry is in RQ 2.x's layout (members
 // ID:EXECUTION) rather than RQ 1.13's (members are IDs); see startedJobID.
-func cleanStarted(ctx context.Context, c *conn, q string, rq2 bool) ([]string, error) {
+// In RQ 2.x's layout the abandoned jobs are also failed as RQ 2.2+ fails
+// them (see clean_started.lua), and the reply lists those whose on_failure
+// callback is to run.
+func cleanStarted(ctx context.Context, c *conn, q string, rq2 bool) (scripts.CleanStartedReply, error) {
 	now := c.now()
-	exc := wire.Compress([]byte("Moved to FailedJobRegistry at " + now.Local().Format("2006-01-02 15:04:05.000000")))
+	text := "Moved to FailedJobRegistry at " + now.Local().Format("2006-01-02 15:04:05.000000")
 	layout := scripts.LayoutRQ1
 	if rq2 {
+		// RQ 2.x's exc_string: f'... at {now()}', an aware UTC datetime.
+		text = "Moved to FailedJobRegistry, due to AbandonedJobError, at " + now.UTC().Format("2006-01-02 15:04:05.000000-07:00")
 		layout = scripts.LayoutRQ2
 	}
-	reply, err := scripts.RunCleanStarted(ctx, c.rdb, scripts.CleanStartedArgs{
+	exc := wire.Compress([]byte(text))
+	return scripts.RunCleanStarted(ctx, c.rdb, scripts.CleanStartedArgs{
 		StartedRegistry:   keys.Started(q),
 		FailedRegistry:    keys.Failed(q),
 		NowEpoch:          wire.Epoch(now),
@@ -137,30 +144,33 @@ func cleanStarted(ctx context.Context, c *conn, q string, rq2 bool) ([]string, e
 		NowTimestamp:      wire.FormatTime(now),
 		QueueName:         q,
 		Layout:            layout,
+		ResultExcString:   base64.StdEncoding.EncodeToString(exc),
 	})
-	return reply.Moved, err
 }
 
 // cleanRegistries is the maintenance RQ's workers do for each queue: clean
 // the finished, started and failed registries, forget workers of the queue
 // whose key has expired, and recover what dead workers left in its
 // intermediate list. rq2 is the worker's layout (WorkerOptions.RQ2).
-func cleanRegistries(ctx context.Context, c *conn, q string, rq2 bool) error {
+// It returns the IDs of the abandoned jobs whose on_failure callback is to
+// run (RQ 2.x's layout only).
+func cleanRegistries(ctx context.Context, c *conn, q string, rq2 bool) (callbacks []string, err error) {
 	now := strconv.FormatInt(wire.Epoch(c.now()), 10)
 	if err := c.rdb.ZRemRangeByScore(ctx, keys.Finished(q), "0", now).Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := cleanStarted(ctx, c, q, rq2); err != nil {
-		return err
+	reply, err := cleanStarted(ctx, c, q, rq2)
+	if err != nil {
+		return nil, err
 	}
 	if err := c.rdb.ZRemRangeByScore(ctx, keys.Failed(q), "0", now).Err(); err != nil {
-		return err
+		return reply.Callbacks, err
 	}
 	if err := cleanWorkers(ctx, c.rdb, q); err != nil {
-		return err
+		return reply.Callbacks, err
 	}
-	_, err := cleanIntermediate(ctx, c, q, rq2)
-	return err
+	_, err = cleanIntermediate(ctx, c, q, rq2)
+	return reply.Callbacks, err
 }
 
 // stuckExcInfo is the exc_info of a job left in an intermediate list, RQ's.

@@ -23,8 +23,9 @@ import (
 // outcome may take the worker's next job in the same call (the fetcher's
 // slot).
 
-// callbackTimeout is how long a callback may run, RQ's CALLBACK_TIMEOUT;
-// the job's started-registry entry is kept as long.
+// callbackTimeout is how long a callback may run, RQ's CALLBACK_TIMEOUT,
+// unless the job sets its own (see callbackTimeoutOf); the job's
+// started-registry entry is kept as long.
 const callbackTimeout = 60 * time.Second
 
 // complete runs the job's callbacks and records its outcome, and returns
@@ -74,14 +75,13 @@ func (w *Worker) callback(ctx context.Context, d *dequeued, job *Job, option, na
 	if name == "" {
 		return nil
 	}
-	w.heartbeat(ctx, d, callbackTimeout, elapsed)
+	timeout := callbackTimeoutOf(d.hash, option, w.opts.RQ2)
+	w.heartbeat(ctx, d, cmp.Or(timeout, callbackTimeout), elapsed)
 	task, ok := w.opts.Tasks.Lookup(name)
 	if !ok {
 		return &UnknownTaskError{Name: name}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callbackTimeout)
-	defer cancel()
-	return task.callback(ctx, option, job, result, jobErr)
+	return callWithTimeout(ctx, task, option, name, job, result, jobErr, timeout)
 }
 
 // record is an outcome as the finish script writes it.

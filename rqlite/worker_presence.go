@@ -154,9 +154,11 @@ func (w *Worker) maintain(ctx context.Context) {
 			continue
 		}
 		w.log.Infof("Cleaning registries for queue: %s", q)
-		if err := cleanRegistries(ctx, w.c, q, w.opts.RQ2); err != nil {
+		callbacks, err := cleanRegistries(ctx, w.c, q, w.opts.RQ2)
+		if err != nil {
 			w.log.Errorf("Cleaning registries for queue %s: %v", q, err)
 		}
+		w.abandonedCallbacks(ctx, callbacks)
 		if w.opts.RQ2 {
 			w.c.rdb.Del(ctx, keys.CleaningLock(q))
 		}

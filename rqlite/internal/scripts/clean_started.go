@@ -22,14 +22,18 @@ type CleanStartedArgs struct {
 	NowTimestamp      string `lua:"ARGV[4]"` // wire.FormatTime
 	QueueName         string `lua:"ARGV[5]"`
 	Layout            string `lua:"ARGV[6]"` // LayoutRQ1 or LayoutRQ2
+	ResultExcString   string `lua:"ARGV[7]"` // with LayoutRQ2: ExcInfo, base64'd
 }
 
 // CleanStartedReply is what clean_started.lua answers.
 type CleanStartedReply struct {
 	Moved []string // the IDs of the jobs moved to the failed registry (not those retried)
+	// Callbacks are the IDs of the abandoned jobs, moved or retried, whose
+	// on_failure callback is to run (RQ 2.x's layout only).
+	Callbacks []string
 }
 
-var cleanStartedScript = newScript[CleanStartedArgs]("retry.lua", "abandon.lua", "clean_started.lua")
+var cleanStartedScript = newScript[CleanStartedArgs]("retry.lua", "abandon.lua", "dependents.lua", "clean_started.lua")
 
 // RunCleanStarted moves abandoned jobs from the started to the failed
 // registry.
@@ -38,9 +42,14 @@ func RunCleanStarted(ctx context.Context, rdb redis.Scripter, a CleanStartedArgs
 	if err != nil {
 		return CleanStartedReply{}, err
 	}
-	ids, ok := stringList(res)
-	if !ok {
+	lists, ok := res.([]any)
+	if !ok || len(lists) != 2 {
 		return CleanStartedReply{}, cleanStartedScript.replyError(res)
 	}
-	return CleanStartedReply{Moved: ids}, nil
+	moved, ok1 := stringList(lists[0])
+	callbacks, ok2 := stringList(lists[1])
+	if !ok1 || !ok2 {
+		return CleanStartedReply{}, cleanStartedScript.replyError(res)
+	}
+	return CleanStartedReply{Moved: moved, Callbacks: callbacks}, nil
 }

@@ -31,6 +31,7 @@ var keyFuncs = []keyFunc{
 	{"canceled", keys.Canceled},
 	{"execution", keys.Execution},
 	{"executions", keys.Executions},
+	{"results", keys.Results},
 }
 
 // keyConsts are the fixed key names of the table KEY.

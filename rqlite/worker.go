@@ -43,6 +43,8 @@ type Worker struct {
 	suspendedLogged bool
 	outage          backoff
 
+	unknownFields sync.Map // job fields reported as not understood (job_fields.go)
+
 	mu      sync.Mutex
 	current *running // the job being run, if any
 	done    int      // jobs run so far
@@ -292,6 +294,7 @@ func (w *Worker) takeUntil() time.Time {
 func (w *Worker) perform(ctx context.Context, d *dequeued, takeUntil time.Time) {
 	job := &Job{ID: d.id, c: w.c}
 	decodeErr := job.decode(d.hash)
+	w.warnUnknownFields(d.id, d.hash)
 	desc := d.hash["description"]
 	if desc == "" {
 		desc = d.id

@@ -77,7 +77,9 @@ print(a.id, b.id, c.id)
 		t.Fatalf("RQ 2.3.3 wrote repeats_left %q, repeat_intervals %q", h["repeats_left"], h["repeat_intervals"])
 	}
 	start := time.Now()
-	burst(t, b, "w1", true, "default")
+	if log := burst(t, b, "w1", true, "default"); !strings.Contains(log, "Worker w1: job "+bb+" scheduled to repeat (2 left)") {
+		t.Errorf("the worker does not log the repeat as RQ 2.x does:\n%s", log)
+	}
 	if got := r.got(); !slices.Equal(got, []string{"a", "b", "a"}) {
 		t.Errorf("ran %v, want a, b, then a again", got)
 	}
@@ -218,4 +220,38 @@ func zscore(t *testing.T, b *bundle, key, member string) float64 {
 	}
 	must(t, err)
 	return s
+}
+
+// TestRQ2SchedulerPutsRetriesAtFront: a retry with a wait is scheduled, and
+// RQ 2.10's scheduler then queues it at the front when the job has
+// enqueue_at_front_on_retry and has run (scheduler.py:
+// "queue._enqueue_job(job, pipeline=pipeline,
+// at_front=job.should_enqueue_at_front())"; rq/job.py,
+// should_enqueue_at_front: "if self.enqueue_at_front_on_retry and
+// self.ended_at is not None"); RQ 1.13's scheduler knows no such field.
+func TestRQ2SchedulerPutsRetriesAtFront(t *testing.T) {
+	for _, rq2 := range []bool{true, false} {
+		t.Run(fmt.Sprint("rq2=", rq2), func(t *testing.T) {
+			b, _ := workerSetup(t)
+			f := pythonRQ2(t, b, `print(q.enqueue("test.fail", "f", retry=Retry(max=1, interval=1)).id)`)
+			must(t, b.rdb.HSet(b.ctx, "rq:job:"+f, "enqueue_at_front_on_retry", "1").Err())
+			burst(t, b, "w1", rq2, "default")
+			if st := b.hash(t, f)["status"]; st != "scheduled" {
+				t.Fatalf("the failed job is %s, want scheduled for its retry", st)
+			}
+			o := pythonRQ2(t, b, `print(q.enqueue("test.note", "o").id)`)
+			s, err := rqlite.NewScheduler(b.rdb, []string{"default"}, &rqlite.SchedulerOptions{RQ2: rq2,
+				Now: func() time.Time { return time.Now().Add(5 * time.Second) }, Logger: &rqlite.Logger{Out: &strings.Builder{}}})
+			must(t, err)
+			_, err = s.EnqueueDue(b.ctx)
+			must(t, err)
+			want := []string{o, f}
+			if rq2 {
+				want = []string{f, o}
+			}
+			if got := b.rdb.LRange(b.ctx, "rq:queue:default", 0, -1).Val(); !slices.Equal(got, want) {
+				t.Errorf("queue %v, want %v", got, want)
+			}
+		})
+	}
 }

@@ -32,6 +32,10 @@ type SchedulerOptions struct {
 	Logger *Logger
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
+	// RQ2 queues as RQ 2.x's scheduler does: a job that ran before and has
+	// enqueue_at_front_on_retry goes to the front of its queue
+	// (Job.should_enqueue_at_front). RQ 1.13 knows no such field.
+	RQ2 bool
 }
 
 // A Scheduler queues scheduled jobs (EnqueueAt, EnqueueIn, retries with an
@@ -45,6 +49,7 @@ type Scheduler struct {
 	interval time.Duration
 	value    string          // what the scheduler writes in its locks: its PID, as RQ 1.13
 	held     map[string]bool // queues whose lock this scheduler holds
+	rq2      bool            // SchedulerOptions.RQ2
 }
 
 // NewScheduler returns a scheduler for the named queues; with none, for
@@ -73,6 +78,7 @@ func NewScheduler(rdb redis.UniversalClient, queues []string, opts *SchedulerOpt
 		interval: o.Interval,
 		value:    fmt.Sprint(os.Getpid()),
 		held:     map[string]bool{},
+		rq2:      o.RQ2,
 	}, nil
 }
 
@@ -135,6 +141,7 @@ func (s *Scheduler) EnqueueDue(ctx context.Context) (int, error) {
 				NowEpoch:          wire.Epoch(now),
 				NowTimestamp:      wire.FormatTime(now),
 				Limit:             scheduledBatch,
+				RQ2Front:          s.rq2,
 			})
 			if err != nil {
 				return total, fmt.Errorf("rqlite: enqueue scheduled jobs of %s: %w", q, err)

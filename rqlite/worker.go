@@ -316,7 +316,7 @@ func (w *Worker) perform(ctx context.Context, d *dequeued, takeUntil time.Time) 
 // startScheduler runs a scheduler for the worker's queues until the
 // returned function is called.
 func (w *Worker) startScheduler(ctx context.Context) (stop func(), err error) {
-	s, err := NewScheduler(w.c.rdb, w.queues, &SchedulerOptions{Logger: w.log, Now: w.c.now})
+	s, err := NewScheduler(w.c.rdb, w.queues, &SchedulerOptions{Logger: w.log, Now: w.c.now, RQ2: w.opts.RQ2})
 	if err != nil {
 		return nil, err
 	}

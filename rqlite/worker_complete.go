@@ -108,6 +108,11 @@ func (w *Worker) recordSuccess(ctx context.Context, d *dequeued, job *Job, out o
 	seconds := rqSeconds(ttl)
 	w.finish(ctx, d, record{status: StatusFinished, ttl: seconds, streamTTL: true, rtype: ResultSuccessful,
 		field: "return_value", value: rv, counter: "successful_job_count", elapsed: elapsed}, takeUntil)
+	if n, _ := strconv.Atoi(d.hash["repeats_left"]); w.opts.RQ2 && n > 0 {
+		// Run again by the finish script (repeat.lua), as RQ 2.x's
+		// handle_job_success logs it.
+		w.log.Infof("Worker %s: job %s scheduled to repeat (%d left)", w.name, d.id, n)
+	}
 	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, "Job OK"), d.id)
 	switch {
 	case seconds == 0:

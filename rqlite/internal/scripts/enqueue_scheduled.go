@@ -13,6 +13,7 @@ type EnqueueScheduledArgs struct {
 	NowEpoch          int64  `lua:"ARGV[1]"`
 	NowTimestamp      string `lua:"ARGV[2]"` // wire.FormatTime
 	Limit             int    `lua:"ARGV[3]"` // the most jobs to move in one call
+	RQ2Front          bool   `lua:"ARGV[4]"` // RQ 2.x's rule for the front of the queue
 }
 
 // EnqueueScheduledReply is what enqueue_scheduled.lua answers.

@@ -39,6 +39,7 @@ rq worker --with-scheduler runs the same scheduler inside a worker.`,
 			}
 			sch, err := rqlite.NewScheduler(rdb, args, &rqlite.SchedulerOptions{
 				Interval: time.Duration(interval * float64(time.Second)),
+				RQ2:      g.rq2,
 			})
 			if err != nil {
 				return err

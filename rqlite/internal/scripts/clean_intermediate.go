@@ -25,7 +25,7 @@ type CleanIntermediateReply struct {
 	Failed []string // the IDs of the jobs moved to the failed registry (not those retried)
 }
 
-var cleanIntermediateScript = newScript[CleanIntermediateArgs]("retry.lua", "abandon.lua", "clean_intermediate.lua")
+var cleanIntermediateScript = newScript[CleanIntermediateArgs]("run_again.lua", "retry.lua", "abandon.lua", "clean_intermediate.lua")
 
 // RunCleanIntermediate recovers the jobs that dead workers left in a
 // queue's intermediate list.

@@ -25,14 +25,7 @@ local function repeat_job(id, queue, now, now_ts)
     end
   end
   redis.call('HSET', job, 'repeats_left', left - 1)
-  redis.call('SADD', KEY.queues, KEY.queue(queue))
-  if wait > 0 then
-    redis.call('HSET', job, 'status', 'scheduled')
-    redis.call('ZADD', KEY.scheduled(queue), now + wait, id)
-  else
-    redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_ts)
-    redis.call('RPUSH', KEY.queue(queue), id)
-  end
+  run_again(id, queue, wait, now, now_ts, false)
   local ttl = tonumber(redis.call('HGET', job, 'ttl'))
   if ttl and ttl > 0 then
     redis.call('EXPIRE', job, ttl)

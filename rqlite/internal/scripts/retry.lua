@@ -21,18 +21,8 @@ local function retry(id, queue, now, now_ts, rq2)
   local index = math.max(#intervals - left, 0) + 1
   local wait = tonumber(intervals[index]) or 0
   redis.call('HSET', job, 'retries_left', left - 1)
-  redis.call('SADD', KEY.queues, KEY.queue(queue))
-  if wait > 0 then
-    redis.call('HSET', job, 'status', 'scheduled')
-    redis.call('ZADD', KEY.scheduled(queue), now + wait, id)
-  else
-    redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_ts)
-    if rq2 and redis.call('HGET', job, 'enqueue_at_front_on_retry') == '1' then
-      redis.call('LPUSH', KEY.queue(queue), id)
-    else
-      redis.call('RPUSH', KEY.queue(queue), id)
-    end
-  end
+  local at_front = rq2 and redis.call('HGET', job, 'enqueue_at_front_on_retry') == '1'
+  run_again(id, queue, wait, now, now_ts, at_front)
   return true
 end
 

@@ -368,6 +368,15 @@ func testMixedFleet(t *testing.T, v rqVersion, ser string) {
 		t.Errorf("jobs by worker: %v; want the work shared", byWorker)
 	}
 	t.Logf("jobs by worker: %v", byWorker)
+	// The Go workers, on one queue, pass each job through the queue's
+	// intermediate list (BLMOVE), which RQ 1.13's workers do not know:
+	// they took their share all the same, and the list is left empty.
+	if byWorker["py"] == 0 {
+		t.Errorf("the Python worker ran no job: %v", byWorker)
+	}
+	if n := in.rdb.Exists(in.ctx, "rq:queue:default:intermediate").Val(); n != 0 {
+		t.Errorf("the intermediate list is left with %d jobs", in.rdb.LLen(in.ctx, "rq:queue:default:intermediate").Val())
+	}
 }
 
 // start starts a long-running program, stopped at the end of the test.

@@ -483,3 +483,40 @@ func ExampleQueueOptions_synchronous() {
 	// Output:
 	// finished Hi, Grace! <nil>
 }
+
+// A job's place in its queue tells how many jobs a worker takes before it;
+// deleting the queue deletes the jobs still waiting in it, as RQ's
+// q.delete(delete_jobs=True) does.
+func ExampleJob_GetPosition() {
+	ctx := context.Background()
+	rdb, release := exampleRedis()
+	defer release()
+	q := exampleQueue(rdb)
+	var jobs []*rqlite.Job
+	for i := range 3 {
+		job, err := q.Enqueue(ctx, exampleAdd, i, i)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		jobs = append(jobs, job)
+	}
+	pos, found, err := jobs[2].GetPosition(ctx)
+	fmt.Println(jobs[2].ID, pos, found, err)
+
+	if err := q.Delete(ctx, true); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, found, err = jobs[2].GetPosition(ctx)
+	fmt.Println(jobs[2].ID, found, err)
+	_, err = rqlite.FetchJob(ctx, rdb, jobs[2].ID, nil)
+	fmt.Println(errors.Is(err, rqlite.ErrNoSuchJob))
+	queues, err := rqlite.AllQueues(ctx, rdb)
+	fmt.Println(queues, err)
+	// Output:
+	// job-3 2 true <nil>
+	// job-3 false <nil>
+	// true
+	// [] <nil>
+}

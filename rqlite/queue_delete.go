@@ -19,7 +19,8 @@ import (
 // The queue's registries, its intermediate list and the jobs in them are
 // left alone, as RQ leaves them. Unlike RQ, which empties the queue and
 // then deletes it in two steps, Delete does it all in one script, so that
-// no job enqueued in between is lost without its hash. Enqueueing into
+// no job enqueued in between keeps its hash but loses its place in the
+// list. Enqueueing into
 // the queue later creates it again.
 func (q *Queue) Delete(ctx context.Context, deleteJobs bool) error {
 	_, err := scripts.RunDeleteQueue(ctx, q.c.rdb, scripts.DeleteQueueArgs{

@@ -37,13 +37,8 @@ type enqueueOptions struct {
 	external    bool
 }
 
-// newEnqueueCommand returns `rq enqueue`, RQ 1.13's rq enqueue.
-func newEnqueueCommand(g *globalOptions) *cobra.Command {
-	o := &enqueueOptions{}
-	cmd := &cobra.Command{
-		Use:   "enqueue FUNCTION [ARGUMENTS...]",
-		Short: "Enqueue a job from the command line",
-		Long: `Enqueue a call of FUNCTION, the name of a registered task, with ARGUMENTS,
+// enqueueLong is the help of rq enqueue.
+const enqueueLong = `Enqueue a call of FUNCTION, the name of a registered task, with ARGUMENTS,
 and print the job's ID. Nothing runs it until a worker takes it.
 
 Each argument is written as in RQ's rq enqueue:
@@ -56,10 +51,19 @@ Each argument is written as in RQ's rq enqueue:
   key=@file    a keyword argument, the text of file
   :@file       a positional argument, the JSON value in file
   key:=@file   a keyword argument, the JSON value in file
+  %literal     a positional argument, the Python literal
+  key%=literal a keyword argument, the Python literal
+  %@file       a positional argument, the Python literal in file
+  key%=@file   a keyword argument, the Python literal in file
 
 A plain value is always a string, and the types of the task's parameters
-are checked: pass numbers, booleans, null, lists and objects as JSON. RQ's
-%value form (a Python literal) is not supported; write the value as JSON.
+are checked: pass numbers, booleans, null, lists and objects as JSON, or as
+Python literals. A Python literal is read as RQ's ast.literal_eval reads it,
+without running anything: None, True, False, ints (1_000, 0xff, beyond
+int64 too), floats, strings ('a', "b", '''c''', r'\d', with escapes), lists,
+tuples (sent as lists, as JSON sends them) and dicts with str keys. Bytes,
+sets, complex numbers and dicts with other keys are refused, as neither
+JSON nor a Go task can take them.
 
 Durations are whole seconds or digits with a unit d, h, m or s (1h, 30m).
 --result-ttl 0 discards a successful job at once, and -1 keeps it forever;
@@ -67,9 +71,18 @@ Durations are whole seconds or digits with a unit d, h, m or s (1h, 30m).
 
 Examples:
   rq enqueue tareas.tarea_pesada_y_falible :3
+  rq enqueue tareas.sumar %2 b%=0x10
   rq enqueue -q low --timeout 10m tareas.count_words_at_url https://example.com
-  rq enqueue tareas.count_words_at_url url=@url.txt --job-id words-1`,
-		Args: cobra.MinimumNArgs(1),
+  rq enqueue tareas.count_words_at_url url=@url.txt --job-id words-1`
+
+// newEnqueueCommand returns `rq enqueue`, RQ 1.13's rq enqueue.
+func newEnqueueCommand(g *globalOptions) *cobra.Command {
+	o := &enqueueOptions{}
+	cmd := &cobra.Command{
+		Use:   "enqueue FUNCTION [ARGUMENTS...]",
+		Short: "Enqueue a job from the command line",
+		Long:  enqueueLong,
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runEnqueue(cmd, g, o, args[0], args[1:])
 		},
@@ -224,7 +237,7 @@ type argMode int
 const (
 	plainArg   argMode = iota // value
 	jsonArg                   // :value, key:=value
-	literalArg                // %value, key%=value: a Python literal, refused
+	literalArg                // %value, key%=value: a Python literal
 )
 
 // parseArg reads one argument; n is the number the argument would have
@@ -256,16 +269,19 @@ func parseArg(a string, n int) (key string, isKw bool, v any, err error) {
 	if isKw {
 		what = "keyword argument " + strconv.Quote(key)
 	}
-	if mode == literalArg {
-		return "", false, nil, fmt.Errorf("invalid argument %q: Python literals (%%) are not supported; write %s as JSON after ':' instead", a, what)
-	}
 	if name, ok := strings.CutPrefix(value, "@"); ok {
 		if value, err = readArgFile(name); err != nil {
 			return "", false, nil, fmt.Errorf("invalid argument %q: %v", a, err)
 		}
 	}
-	if mode == plainArg {
+	switch mode {
+	case plainArg:
 		return key, isKw, value, nil
+	case literalArg:
+		if v, err = parsePyLiteral(value); err != nil {
+			return "", false, nil, fmt.Errorf("invalid argument %q: %s is not a supported Python literal: %v", a, what, err)
+		}
+		return key, isKw, v, nil
 	}
 	if v, err = decodeJSONArg(value); err != nil {
 		return "", false, nil, fmt.Errorf("invalid argument %q: %s is not valid JSON: %v", a, what, err)

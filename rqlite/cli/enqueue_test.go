@@ -59,6 +59,8 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"@t.txt", "k=@t.txt"}, `[["line1\nline2\nline3\n"], {"k": "line1\nline2\nline3\n"}]`},
 		{[]string{"k:=@j.json", ":@j.json"}, `[[{"a": [1, 2.5]}], {"k": {"a": [1, 2.5]}}]`},
 		{[]string{"1", "n=2", ":3", "m:=4"}, `[["1", 3], {"m": 4, "n": "2"}]`},
+		{[]string{"%3", "k%=(1, -0x_10, 'a\\n')", "%@j.json", "%[1.5e300]", "a:%=1"}, `[[3, {"a": [1, 2.5]}, [1.5e+300]], {"a:": 1, "k": [1, -16, "a\n"]}]`},
+		{[]string{"%12345678901234567890", "%None", "m%=True"}, `[[12345678901234567890, null], {"m": true}]`},
 		{[]string{"caf\u00e9", "\u00f1=\U0001F600"}, `[["caf\u00e9"], {"\u00f1": "\ud83d\ude00"}]`},
 	} {
 		pos, kw, err := parseArgs(c.args)
@@ -99,11 +101,12 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"@adir"}, `invalid argument "@adir": cannot read file "adir": is a directory`},
 		{[]string{"@latin1"}, `invalid argument "@latin1": file "latin1" is not UTF-8 text`},
 		{[]string{":@bad.json"}, `invalid argument ":@bad.json": positional argument 1 is not valid JSON: unexpected EOF`},
-		{[]string{"%3"}, `invalid argument "%3": Python literals (%) are not supported; write positional argument 1 as JSON after ':' instead`},
-		{[]string{"k%=3"}, `invalid argument "k%=3": Python literals (%) are not supported; write keyword argument "k" as JSON after ':' instead`},
-		{[]string{"a:%=1"}, `invalid argument "a:%=1": Python literals (%) are not supported; write keyword argument "a:" as JSON after ':' instead`},
+		{[]string{"%{1}"}, `invalid argument "%{1}": positional argument 1 is not a supported Python literal: sets are not supported: no serializer of a job's arguments carries them; write a list`},
+		{[]string{"k%=b'x'"}, `invalid argument "k%=b'x'": keyword argument "k" is not a supported Python literal: bytes are not supported: a job's arguments cannot carry them in JSON, nor show them in its description; write a str`},
+		{[]string{"k%=1e400"}, `invalid argument "k%=1e400": keyword argument "k" is not a supported Python literal: float 1e400 is out of range`},
+		{[]string{"%@bad.json"}, `invalid argument "%@bad.json": positional argument 1 is not a supported Python literal: unexpected end of text`},
 		{[]string{"a=1", "a:=2"}, `invalid argument "a:=2": keyword argument "a" is given more than once`},
-		{[]string{"\r%="}, "invalid argument \"\\r%=\": Python literals (%) are not supported; write keyword argument \"\\r\" as JSON after ':' instead"}, // found by FuzzParseArgs
+		{[]string{"\r%="}, "invalid argument \"\\r%=\": keyword argument \"\\r\" is not a supported Python literal: unexpected end of text"}, // found by FuzzParseArgs
 		{[]string{"\n=x", ":\n{"}, "invalid argument \":\\n{\": positional argument 1 is not valid JSON: unexpected EOF"},
 	} {
 		pos, kw, err := parseArgs(c.args)

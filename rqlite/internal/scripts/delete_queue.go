@@ -18,7 +18,7 @@ type DeleteQueueReply struct {
 	Removed int64 // how many jobs left the queue and were deleted
 }
 
-var deleteQueueScript = newScript[DeleteQueueArgs]("delete_queue.lua")
+var deleteQueueScript = newScript[DeleteQueueArgs]("empty_queue.lua", "delete_queue.lua")
 
 // RunDeleteQueue deletes a queue and, with DeleteJobs, its jobs.
 func RunDeleteQueue(ctx context.Context, rdb redis.Scripter, a DeleteQueueArgs) (DeleteQueueReply, error) {

@@ -16,7 +16,7 @@ type EmptyReply struct {
 	Removed int64 // how many jobs left the queue and were deleted
 }
 
-var emptyScript = newScript[EmptyArgs]("empty.lua")
+var emptyScript = newScript[EmptyArgs]("empty_queue.lua", "empty.lua")
 
 // RunEmpty removes every job of a queue.
 func RunEmpty(ctx context.Context, rdb redis.Scripter, a EmptyArgs) (EmptyReply, error) {

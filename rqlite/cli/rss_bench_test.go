@@ -225,7 +225,7 @@ const rssCap = 2 << 30
 // rssProc is a started rq command.
 type rssProc struct {
 	cmd    *exec.Cmd
-	log    *rssLog
+	log    *syncBuffer
 	exited <-chan struct{}
 	capped atomic.Bool // killed for going beyond rssCap
 }
@@ -241,7 +241,7 @@ func (r *rssBench) start(b *testing.B, args ...string) *rssProc {
 		}
 	}
 	cmd.Env = env
-	log := &rssLog{}
+	log := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -278,24 +278,6 @@ func (r *rssBench) start(b *testing.B, args ...string) *rssProc {
 		<-done
 	})
 	return p
-}
-
-// rssLog is the output of a process, safe for concurrent use.
-type rssLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *rssLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *rssLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // procMem returns VmRSS and VmHWM of process pid, in bytes.

@@ -99,3 +99,16 @@ func CleaningLock(q string) string { return "rq:clean_registries:" + q }
 
 // SchedulerLock is the STRING held by the scheduler that serves queue q.
 func SchedulerLock(q string) string { return "rq:scheduler-lock:" + q }
+
+// Groups is a SET of the names of RQ 2's groups (rq.group.Group).
+const Groups = "rq:groups"
+
+// Group is the SET of the IDs of one group's jobs.
+func Group(name string) string { return "rq:group:" + name }
+
+// CronSchedulers is the ZSET of the names of RQ 2.4+'s cron schedulers,
+// scored by their last heartbeat (rq.cron_scheduler_registry).
+const CronSchedulers = "rq:cron_schedulers"
+
+// CronScheduler is the HASH of one cron scheduler's state.
+func CronScheduler(name string) string { return "rq:cron_scheduler:" + name }

@@ -68,6 +68,9 @@ func (q *Queue) EnqueueCall(ctx context.Context, f any, o *EnqueueOptions) (*Job
 	if err != nil {
 		return nil, err
 	}
+	if o.Unique {
+		return q.enqueueUnique(ctx, j)
+	}
 	if len(j.job.DependencyIDs) > 0 {
 		return j.job, q.enqueueDependent(ctx, j)
 	}
@@ -93,6 +96,11 @@ func (q *Queue) runSync(ctx context.Context, j *prepared) (*Job, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
 	}
+	return q.runWritten(ctx, j)
+}
+
+// runWritten runs a job already written, in the caller, and reads it back.
+func (q *Queue) runWritten(ctx context.Context, j *prepared) (*Job, error) {
 	if err := newSyncWorker(q.c, q.Name, q.tasks).runOne(ctx, j.job.ID); err != nil {
 		return nil, fmt.Errorf("rqlite: run %s: %w", j.job.Description, err)
 	}
@@ -167,6 +175,9 @@ func (q *Queue) prepareMany(calls []Call) ([]*prepared, error) {
 	for i, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("call %d: %w", i+1, err)
+		}
+		if calls[i].Unique {
+			return nil, fmt.Errorf("call %d: %w", i+1, badOption("unique", true, "EnqueueMany does not take unique jobs; use EnqueueCall"))
 		}
 		if len(out[i].job.DependencyIDs) > 0 {
 			return nil, fmt.Errorf("rqlite: call %d: EnqueueMany does not take dependencies; use EnqueueCall", i+1)

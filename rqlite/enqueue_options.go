@@ -73,6 +73,13 @@ type EnqueueOptions struct {
 	// and a scheduler (rq scheduler, or rq worker --with-scheduler) queues
 	// it. The zero time queues it at once. See Queue.EnqueueAt.
 	At time.Time
+	// Unique writes the job only if no job with its ID exists (RQ 2.8's
+	// unique=True): the check and the write are one step, so of many
+	// callers enqueueing one ID exactly one succeeds, and the others get a
+	// *DuplicateJobError. It needs JobID, and cannot go with DependsOn.
+	// It works in both layouts (RQ 1.13 has no unique option, but its
+	// workers read the job as any other).
+	Unique bool
 }
 
 // Retry is RQ's Retry: how many more times a failed job runs, and how long
@@ -114,6 +121,9 @@ func (q *Queue) checkCall(f any, o *EnqueueOptions) (*checkedCall, error) {
 		return nil, fmt.Errorf("rqlite: %w", err)
 	}
 	if err := checkJobIDs(o); err != nil {
+		return nil, err
+	}
+	if err := checkUnique(o); err != nil {
 		return nil, err
 	}
 	c := &checkedCall{task: task, opts: o, description: o.Description, timeout: o.JobTimeout}

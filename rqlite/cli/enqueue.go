@@ -35,6 +35,7 @@ type enqueueOptions struct {
 	scheduleIn  string
 	scheduleAt  string
 	external    bool
+	unique      bool
 }
 
 // enqueueLong is the help of rq enqueue.
@@ -68,6 +69,10 @@ JSON nor a Go task can take them.
 Durations are whole seconds or digits with a unit d, h, m or s (1h, 30m).
 --result-ttl 0 discards a successful job at once, and -1 keeps it forever;
 --timeout -1 and --failure-ttl -1 mean no limit.
+
+--unique, with --job-id, enqueues the job only if no job has that ID yet
+(RQ 2.8's unique=True); otherwise it fails, naming the ID, and changes
+nothing.
 
 Examples:
   rq enqueue tareas.tarea_pesada_y_falible :3
@@ -103,6 +108,7 @@ func newEnqueueCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.scheduleIn, "schedule-in", "", "schedule the job after this long (such as 30s, 10m, 1h) instead of queueing it now")
 	f.BoolVar(&o.external, "external", false, "FUNCTION is not a task of this program (a Python function, say): enqueue it by name, unchecked")
 	f.StringVar(&o.scheduleAt, "schedule-at", "", "schedule the job at this local time (2006-01-02T15:04:05) instead of queueing it now")
+	f.BoolVar(&o.unique, "unique", false, "fail, changing nothing, if a job with the --job-id exists (RQ 2.8's unique=True)")
 	return cmd
 }
 
@@ -112,6 +118,7 @@ func runEnqueue(cmd *cobra.Command, g *globalOptions, o *enqueueOptions, functio
 		DependsOn:   o.dependsOn,
 		JobID:       o.jobID,
 		AtFront:     o.atFront,
+		Unique:      o.unique,
 	}
 	var err error
 	if opts.Args, opts.Kwargs, err = parseArgs(arguments); err != nil {

@@ -112,3 +112,31 @@ const CronSchedulers = "rq:cron_schedulers"
 
 // CronScheduler is the HASH of one cron scheduler's state.
 func CronScheduler(name string) string { return "rq:cron_scheduler:" + name }
+
+// CronClaim is the STRING by which one cron scheduler claims the run of
+// cron job job (a digest of its task, queue, arguments and schedule) for
+// the period that starts at period (Unix milliseconds): it is set only if
+// it does not exist, so that of several schedulers with the same job one
+// queues it. It expires after the period.
+func CronClaim(job, period string) string { return "rq:cron_claim:" + job + ":" + period }
+
+// QueueLimits is the HASH of the concurrency limits of queues: queue name,
+// the most jobs of that queue that rqlite's workers run at once.
+const QueueLimits = "rq:concurrency:queues"
+
+// TaskLimits is the HASH of the concurrency limits of tasks: function name,
+// the most jobs calling it that rqlite's workers run at once.
+const TaskLimits = "rq:concurrency:tasks"
+
+// LimitHolders is the HASH of the running jobs that hold a task's slot:
+// started-registry member (ID, or ID:EXECUTION), the task's name.
+const LimitHolders = "rq:concurrency:holders"
+
+// QueueSlots is the ZSET of the running jobs of queue q that hold one of
+// its limit's slots, by started-registry member, scored by the time their
+// heartbeat expires.
+func QueueSlots(q string) string { return "rq:concurrency:queue:" + q }
+
+// TaskSlots is the ZSET of the running jobs of task name that hold one of
+// its limit's slots, as QueueSlots.
+func TaskSlots(name string) string { return "rq:concurrency:task:" + name }

@@ -1,0 +1,184 @@
+package rqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+)
+
+// ErrCronSchedulerExists is returned by Run when a scheduler of the same
+// name is already registered in Redis.
+var ErrCronSchedulerExists = errors.New("rqlite: a cron scheduler of that name is already registered")
+
+// Run registers the scheduler in Redis, as RQ's register_birth does, then
+// queues its jobs as they fall due and sends a heartbeat after each look,
+// until ctx is done; it then takes the scheduler out of the registry.
+// Between two looks it waits until the next job is due, MaxWait at most.
+// A Redis error during the loop is logged and the loop goes on.
+func (s *CronScheduler) Run(ctx context.Context) error {
+	s.log.Infof("CronScheduler %s: starting...", s.name)
+	if err := s.registerBirth(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		s.log.Infof("CronScheduler %s: registering death...", s.name)
+		if err := s.registerDeath(context.WithoutCancel(ctx)); err != nil {
+			s.log.Errorf("CronScheduler %s: %v", s.name, err)
+		}
+		s.log.Infof("CronScheduler %s: shutdown complete", s.name)
+	}()
+	for {
+		n, err := s.EnqueueDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Errorf("CronScheduler %s: %v", s.name, err)
+		}
+		if n > 0 {
+			s.saveJobs(ctx)
+		}
+		s.heartbeat(ctx)
+		t := time.NewTimer(s.wait())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// wait is how long to wait before the next look: until the next job is
+// due, MaxWait at most.
+func (s *CronScheduler) wait() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now()
+	d := s.opts.MaxWait
+	for _, e := range s.entries {
+		if until := e.next.Sub(now); until < d {
+			d = until
+		}
+	}
+	return max(d, 0)
+}
+
+// EnqueueDue makes one look: each job that is due is claimed for its
+// period and, if this scheduler got the claim, queued. It returns how many
+// jobs it queued; an error of one job does not keep the others from being
+// queued.
+func (s *CronScheduler) EnqueueDue(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	n := 0
+	for _, e := range s.entries {
+		now := s.opts.Now()
+		if now.Before(e.next) {
+			continue
+		}
+		period, next := e.due(now)
+		e.next = next
+		ok, err := s.claim(ctx, e, period)
+		if err == nil && ok {
+			err = s.enqueue(ctx, e, now)
+			n++
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// claim takes the run of e for period, if no scheduler has taken it.
+func (s *CronScheduler) claim(ctx context.Context, e *cronEntry, period time.Time) (bool, error) {
+	key := keys.CronClaim(e.id, strconv.FormatInt(period.UnixMilli(), 10))
+	ok, err := s.rdb.SetNX(ctx, key, s.name, e.claimTTL(period)).Result()
+	if err != nil {
+		return false, fmt.Errorf("rqlite: claiming the run of %s for %s: %w", e.task.Name, period.Format(time.RFC3339Nano), err)
+	}
+	return ok, nil
+}
+
+// enqueue queues one job of e.
+func (s *CronScheduler) enqueue(ctx context.Context, e *cronEntry, now time.Time) error {
+	job, err := s.queue(e.job.Queue).EnqueueCall(ctx, e.task, e.job.options())
+	if err != nil {
+		return fmt.Errorf("rqlite: queueing %s on %s: %w", e.task.Name, e.job.Queue, err)
+	}
+	e.latest = now
+	s.log.Infof("Enqueued job %s to queue %s (%s)", e.task.Name, e.job.Queue, job.ID)
+	return nil
+}
+
+// registerBirth adds the scheduler to the registry, scored by the time,
+// and writes its hash, to expire in 60 s unless a heartbeat extends it,
+// as RQ's register_birth and save do.
+func (s *CronScheduler) registerBirth(ctx context.Context) error {
+	s.log.Infof("CronScheduler %s: registering birth...", s.name)
+	s.mu.Lock()
+	fields := s.cronHash()
+	s.mu.Unlock()
+	var added *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		added = p.ZAddNX(ctx, keys.CronSchedulers, redis.Z{Score: epochSeconds(s.opts.Now()), Member: s.name})
+		p.HSet(ctx, keys.CronScheduler(s.name), fields...)
+		p.Expire(ctx, keys.CronScheduler(s.name), 60*time.Second)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rqlite: registering cron scheduler %s: %w", s.name, err)
+	}
+	if added.Val() == 0 {
+		return fmt.Errorf("%w: %s", ErrCronSchedulerExists, s.name)
+	}
+	return nil
+}
+
+// registerDeath takes the scheduler out of the registry, as RQ's
+// register_death does, and deletes its hash, which RQ leaves to expire.
+func (s *CronScheduler) registerDeath(ctx context.Context) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, keys.CronSchedulers, s.name)
+		p.Del(ctx, keys.CronScheduler(s.name))
+		return nil
+	})
+	return err
+}
+
+// heartbeat updates the scheduler's score, only if it is still registered,
+// and extends its hash to 120 s, as RQ's heartbeat does.
+func (s *CronScheduler) heartbeat(ctx context.Context) {
+	var changed *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		changed = p.ZAddArgs(ctx, keys.CronSchedulers, redis.ZAddArgs{XX: true, Ch: true, Members: []redis.Z{{Score: epochSeconds(s.opts.Now()), Member: s.name}}})
+		p.Expire(ctx, keys.CronScheduler(s.name), 120*time.Second)
+		return nil
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Errorf("CronScheduler %s: heartbeat: %v", s.name, err)
+	case err == nil && changed.Val() == 0:
+		s.log.Warnf("CronScheduler %s: heartbeat failed - scheduler not found in registry", s.name)
+	}
+}
+
+// saveJobs writes the jobs' timings to the hash, as RQ's save_jobs_data.
+func (s *CronScheduler) saveJobs(ctx context.Context) {
+	s.mu.Lock()
+	data := s.cronJobsJSON()
+	s.mu.Unlock()
+	if err := s.rdb.HSet(ctx, keys.CronScheduler(s.name), "cron_jobs", data).Err(); err != nil && ctx.Err() == nil {
+		s.log.Errorf("CronScheduler %s: %v", s.name, err)
+	}
+}
+
+// epochSeconds is t as RQ's time.time() gives it.
+func epochSeconds(t time.Time) float64 {
+	return float64(t.UnixNano()) / 1e9
+}

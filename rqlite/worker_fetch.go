@@ -36,6 +36,8 @@ type fetcher struct {
 
 	next *dequeued // taken with the previous job's outcome, not yet run
 
+	limits limitState // what the concurrency limits hold back
+
 	// shuffle shuffles the queues for DequeueRandom; rand.Shuffle when nil.
 	shuffle func(n int, swap func(i, j int))
 }
@@ -86,11 +88,21 @@ func (f *fetcher) prefetched() *dequeued {
 // in burst mode) after blocking on the queues for a while. It returns nil
 // when there is no job.
 func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
-	if !f.waiting {
+	if !f.waiting || f.limits.held() {
 		job, err := f.take(ctx, "", "")
-		if job != nil || err != nil || f.opts.Burst {
+		switch {
+		case job != nil || err != nil:
 			f.idleBeat = time.Time{}
 			return job, err
+		case f.opts.Burst:
+			// Jobs held back by a limit are left to the workers that hold
+			// its slots (they take them as they end theirs) and to those
+			// that do not quit.
+			f.idleBeat = time.Time{}
+			return nil, nil
+		case len(f.limits.blocked) == len(f.queues):
+			// Every job waiting waits for a slot.
+			return f.held(ctx)
 		}
 	}
 	// Nothing waiting: block on every queue at once, in priority order, as
@@ -123,12 +135,15 @@ func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
 // where maintenance finds it if the worker dies before the dequeue script
 // marks it started; on several queues it pops the first that comes
 // (BLPOP: BLMOVE waits on one list only), as RQ does.
+//
+// The queues whose first job waits for a concurrency slot are left out:
+// BLPOP would hand that job back at once.
 func (f *fetcher) block(ctx context.Context) (queueKey, id string, err error) {
 	if len(f.queues) == 1 {
 		id, err = f.c.rdb.BLMove(ctx, f.qkeys[0], keys.Intermediate(f.queues[0]), "LEFT", "RIGHT", time.Second).Result()
 		return f.qkeys[0], id, err
 	}
-	res, err := f.c.rdb.BLPop(ctx, time.Second, f.qkeys...).Result()
+	res, err := f.c.rdb.BLPop(ctx, time.Second, f.limits.open(f.qkeys)...).Result()
 	if err != nil {
 		return "", "", err
 	}
@@ -136,14 +151,29 @@ func (f *fetcher) block(ctx context.Context) (queueKey, id string, err error) {
 }
 
 // take runs the dequeue script; queueKey and id name a job already taken
-// out of its queue by block, to be started first.
+// out of its queue by block, to be started first. It runs it again when
+// the popped job was gone, or held back, or when the script needs a job's
+// task name for the task limits, a few times at most.
 func (f *fetcher) take(ctx context.Context, queueKey, id string) (*dequeued, error) {
+	for range len(f.queues) + 8 {
+		d, again, err := f.takeOnce(ctx, queueKey, id)
+		if !again {
+			return d, err
+		}
+		queueKey, id = "", ""
+	}
+	return nil, nil
+}
+
+// takeOnce runs the dequeue script once; again is set when it is to run
+// once more.
+func (f *fetcher) takeOnce(ctx context.Context, queueKey, id string) (d *dequeued, again bool, err error) {
 	now := f.c.now()
 	args := scripts.DequeueArgs{Worker: f.key, Suspended: keys.Suspended, Queues: f.qkeys,
 		WorkerName: f.name, NowTimestamp: wire.FormatTime(now), NowEpoch: wire.Epoch(now),
 		JobMonitoringInterval: int64(f.opts.JobMonitoringInterval / time.Second),
 		DefaultTimeout:        int64(DefaultTimeout / time.Second), PoppedID: id, Sync: f.sync,
-		NowMicroseconds: epochFloat(now), Intermediate: id != "" && len(f.queues) == 1}
+		NowMicroseconds: epochFloat(now), Intermediate: id != "" && len(f.queues) == 1, Funcs: f.limits.funcArgs()}
 	if queueKey != "" {
 		args.Queues = []string{queueKey}
 	}
@@ -155,7 +185,6 @@ func (f *fetcher) take(ctx context.Context, queueKey, id string) (*dequeued, err
 		reply, err = scripts.RunDequeue(ctx, f.c.rdb, args)
 		return err
 	}
-	var err error
 	if id != "" {
 		// The job has left its queue: it must be marked started, whatever
 		// it takes, or it would be lost.
@@ -163,18 +192,21 @@ func (f *fetcher) take(ctx context.Context, queueKey, id string) (*dequeued, err
 	} else {
 		err = run()
 	}
-	switch {
-	case err != nil:
-		return nil, err
-	case reply.Suspended:
-		return nil, errSuspended
-	case reply.Job == nil && queueKey != "":
-		return f.take(ctx, "", "") // the popped job was gone: try the others
-	case reply.Job == nil:
-		return nil, nil
+	if err != nil {
+		return nil, false, err
 	}
+	resolved := f.limits.read(reply.Limits, f.c.serializer, f.log)
+	switch {
+	case reply.Suspended:
+		return nil, false, errSuspended
+	case reply.Job == nil:
+		// The popped job was gone or held back, or a task name is known
+		// now: try again.
+		return nil, queueKey != "" || resolved, nil
+	}
+	f.limits.taken(reply.Job.ID)
 	f.reorder(reply.Job.Queue)
-	return taken(reply.Job, args.ExecutionID, args.NowMicroseconds), nil
+	return taken(reply.Job, args.ExecutionID, args.NowMicroseconds), false, nil
 }
 
 // taken is a job that a script took and marked started.

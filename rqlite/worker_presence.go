@@ -128,7 +128,7 @@ func (w *Worker) heartbeat(ctx context.Context, d *dequeued, ttl, elapsed time.D
 		Worker: w.Key(), Job: keys.Job(d.id), StartedRegistry: keys.Started(d.queue),
 		JobID: d.id, NowTimestamp: wire.FormatTime(now), StartedScore: wire.Epoch(now) + int64(ttl/time.Second),
 		TTL: int64(ttl / time.Second), JobSeconds: strconv.FormatFloat(elapsed.Seconds(), 'f', 6, 64),
-		StartedMember: d.member(), ExecutionID: d.execID, NowMicroseconds: epochFloat(now)})
+		StartedMember: d.member(), ExecutionID: d.execID, NowMicroseconds: epochFloat(now), QueueName: d.queue})
 	if err != nil {
 		w.log.Errorf("Heartbeat of job %s: %v", d.id, err)
 	}

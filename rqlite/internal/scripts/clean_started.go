@@ -33,7 +33,7 @@ type CleanStartedReply struct {
 	Callbacks []string
 }
 
-var cleanStartedScript = newScript[CleanStartedArgs]("run_again.lua", "retry.lua", "abandon.lua", "dependents.lua", "clean_started.lua")
+var cleanStartedScript = newScript[CleanStartedArgs]("run_again.lua", "retry.lua", "abandon.lua", "dependents.lua", "concurrency.lua", "clean_started.lua")
 
 // RunCleanStarted moves abandoned jobs from the started to the failed
 // registry.

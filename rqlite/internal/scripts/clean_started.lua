@@ -25,6 +25,9 @@
 -- ARGV[7]  with "2": the result entry's exc_string, the same text zlib'd
 --          and base64'd
 --
+-- Each abandoned member frees the concurrency slots it held (see
+-- release_slots), its job gone or not.
+--
 -- Returns {the IDs moved to the failed registry, the IDs of the abandoned
 -- jobs (failed or run again) whose on_failure callback the caller is to
 -- run}; the second list is empty in RQ 1.13's layout, whose cleanup runs no
@@ -64,6 +67,7 @@ end
 
 local moved, callbacks = {}, {}
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], 0, now)) do
+  release_slots(member, ARGV[5])
   local id = member
   if rq2 then
     id = string.match(member, composite) or member

@@ -17,18 +17,31 @@
 -- ARGV[9]  now, in epoch seconds with microseconds (RQ 2.x's executions)
 -- ARGV[10] '1' when the job of ARGV[6] was moved (by BLMOVE) into KEYS[3]'s
 --          intermediate list rather than popped
+-- ARGV[11..] the funcs: job ID, task name... of the jobs whose task names
+--          the caller read for the task limits (see limits_of)
 --
--- Returns what take returns. Run twice (a reply lost with a dropped
+-- Returns what take returns; when a concurrency limit is set and held a
+-- job back, was not a number, or needs a job's task name, it returns
+-- {'limits', what take returns or 0, the keys of the queues held back,
+-- {kind, name, value...} of the limits ignored, {job ID, data} of the job
+-- whose task name is needed, or {}}. Run twice (a reply lost with a dropped
 -- connection, and the call tried again), the second run finds the job the
 -- first one started for this worker, and returns it instead of taking
 -- another.
 local w = {key = KEYS[1], suspended = KEYS[2], name = ARGV[1], now_ts = ARGV[2], now = tonumber(ARGV[3]),
   interval = tonumber(ARGV[4]), default_timeout = tonumber(ARGV[5]), sync = ARGV[7] == '1',
-  exec_id = ARGV[8], now_float = ARGV[9], intermediate = ARGV[10] == '1'}
+  exec_id = ARGV[8], now_float = ARGV[9], intermediate = ARGV[10] == '1', funcs = {}}
+for i = 11, #ARGV - 1, 2 do
+  w.funcs[ARGV[i]] = ARGV[i + 1]
+end
 -- The queue keys are copied one by one: unpack would fail on thousands of
 -- queues (Lua's stack limit, LUAI_MAXCSTACK).
 local queue_keys = {}
 for i = 3, #KEYS do
   queue_keys[#queue_keys + 1] = KEYS[i]
 end
-return take(w, queue_keys, ARGV[6], true)
+local out, lim = take(w, queue_keys, ARGV[6], true)
+if lim and (#lim.blocked > 0 or #lim.bad > 0 or lim.resolve) then
+  return {'limits', out or 0, lim.blocked, lim.bad, lim.resolve or {}}
+end
+return out

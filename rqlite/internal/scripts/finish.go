@@ -67,7 +67,7 @@ type FinishReply struct {
 	Next     DequeueReply // with TakeNext, the worker's next job, or suspended
 }
 
-var finishScript = newScript[FinishArgs]("run_again.lua", "retry.lua", "repeat.lua", "dependents.lua", "take.lua", "finish.lua")
+var finishScript = newScript[FinishArgs]("run_again.lua", "retry.lua", "repeat.lua", "dependents.lua", "concurrency.lua", "take.lua", "finish.lua")
 
 // RunFinish records the outcome of a job run and enqueues its dependents,
 // and, with TakeNext, takes the worker's next job in the same call.

@@ -67,6 +67,9 @@
 -- succeeds with repeats left has its success recorded and runs again (see
 -- repeat_job).
 --
+-- The job's concurrency slots, if it holds any, are freed (see
+-- release_slots), whatever its outcome, before the next job is taken.
+--
 -- Returns {dependents enqueued, 1 if the job will be retried else 0},
 -- followed, when the next job was asked for, by what take returns for it
 -- if it is not false: 'suspended', or the queue, ID and hash of the job.
@@ -131,6 +134,9 @@ local in_started = redis.call('ZSCORE', KEYS[2], ARGV[15])
 if not in_started and (ARGV[14] == '1' or redis.call('HGET', KEYS[3], 'current_job') ~= id) then
   return done(0, 0, false)
 end
+-- Whatever its outcome, the job frees its concurrency slots (see
+-- release_slots), before the next job is taken.
+release_slots(ARGV[15], ARGV[13])
 local prior = redis.call('HGET', KEYS[1], 'status')
 if not prior then
   if #ARGV < 24 then

@@ -19,6 +19,7 @@ type HeartbeatArgs struct {
 	StartedMember   string `lua:"ARGV[6]"` // the job ID, or ID:EXECUTION
 	ExecutionID     string `lua:"ARGV[7]"` // RQ 2.x's layout only
 	NowMicroseconds string `lua:"ARGV[8]"`
+	QueueName       string `lua:"ARGV[9]"` // whose concurrency slot the job may hold
 }
 
 var heartbeatScript = newScript[HeartbeatArgs]("heartbeat.lua")

@@ -15,12 +15,19 @@
 --          RQ 2.x's layout
 -- ARGV[7]  in RQ 2.x's layout, the execution's ID; '' otherwise
 -- ARGV[8]  now, in epoch seconds with microseconds
+-- ARGV[9]  the job's queue name, whose concurrency slot (and its task's),
+--          if the job holds one, gets the new score too
 redis.call('HSET', KEYS[1], 'current_job_working_time', ARGV[5], 'last_heartbeat', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HSET', KEYS[2], 'last_heartbeat', ARGV[2])
 end
 redis.call('ZADD', KEYS[3], 'XX', ARGV[3], ARGV[6])
+redis.call('ZADD', KEY.queue_slots(ARGV[9]), 'XX', ARGV[3], ARGV[6])
+local task = redis.call('HGET', KEY.limit_holders, ARGV[6])
+if task then
+  redis.call('ZADD', KEY.task_slots(task), 'XX', ARGV[3], ARGV[6])
+end
 if ARGV[7] ~= '' then
   local execution = KEY.execution(ARGV[6])
   redis.call('HSET', execution, 'last_heartbeat', ARGV[8])

@@ -32,11 +32,16 @@ var keyFuncs = []keyFunc{
 	{"execution", keys.Execution},
 	{"executions", keys.Executions},
 	{"results", keys.Results},
+	{"queue_slots", keys.QueueSlots},
+	{"task_slots", keys.TaskSlots},
 }
 
 // keyConsts are the fixed key names of the table KEY.
 var keyConsts = []struct{ lua, value string }{
 	{"queues", keys.Queues},
+	{"queue_limits", keys.QueueLimits},
+	{"task_limits", keys.TaskLimits},
+	{"limit_holders", keys.LimitHolders},
 }
 
 // The scripts write key names as KEY.job(id), KEY.queue(name),

@@ -13,6 +13,32 @@ type TakenJob struct {
 type DequeueReply struct {
 	Suspended bool      // workers are suspended; no job was taken
 	Job       *TakenJob // the job taken, or nil
+
+	// Limits is what the concurrency limits add, when one is set and held
+	// a job back, was ignored or needs a task name (dequeue.lua only).
+	Limits *LimitsReply
+}
+
+// LimitsReply is what the concurrency limits add to dequeue.lua's reply.
+type LimitsReply struct {
+	Blocked   []string    // the keys of the queues whose first job waits for a slot
+	BadLimits []BadLimit  // the limits ignored, as they are not numbers
+	Resolve   *Unresolved // the job whose task name the caller is to pass back (DequeueArgs.Funcs)
+}
+
+// BadLimit is a concurrency limit that is not a whole number from 1 to
+// 10^15 - 1, which the scripts ignore. Its name and value are cut short.
+type BadLimit struct {
+	Kind  string // queue or task
+	Name  string
+	Value string
+}
+
+// Unresolved is a job whose task name a take needs: its ID and its data
+// field, the encoded call that holds the name.
+type Unresolved struct {
+	ID   string
+	Data string
 }
 
 // readTake reads what take returns when it is not false: 'suspended', or

@@ -23,6 +23,8 @@
 --   counts           field, value... to write in the worker hash with the
 --                    job (the counters that the end of the previous job
 --                    updated), if any
+--   funcs            job ID -> task name, the names the caller read for
+--                    the task limits (see limits_of), if any
 --
 -- popped is the ID of a job already popped from queue_keys[1] (by BLPOP),
 -- or ''; with w.intermediate set, it was moved (by BLMOVE) into that
@@ -35,12 +37,18 @@
 -- execution gets its hash rq:execution:ID:EXECUTION and its entry in the
 -- job's rq:executions:ID, as RQ 2.x's prepare_execution writes them.
 --
+-- When a concurrency limit is set (see limits_of), a job whose queue's or
+-- task's limit is full is not started: it stays first in its queue (put
+-- back there if it was popped), and the next queue is tried. The job then
+-- holds a slot of its limits until the script that ends it frees it.
+--
 -- Returns false when every queue is empty, 'suspended' when workers are
 -- suspended, or {queue name, job ID, job hash as field, value...}, the
--- hash as it is once started.
+-- hash as it is once started; and, second, the state of the limits (see
+-- limits_of) when one is set.
 local started_fields = {last_heartbeat = true, status = true, started_at = true, worker_name = true}
 
-local function start(w, queue_key, id)
+local function start(w, queue_key, id, hold)
   local job = KEY.job(id)
   -- A job whose key is gone, or is not a job hash, is dropped.
   local ok, hash = pcall(redis.call, 'HGETALL', job)
@@ -90,6 +98,9 @@ local function start(w, queue_key, id)
     redis.call('EXPIRE', executions, ttl + 60)
   end
   redis.call('ZADD', KEY.started(queue), w.now + ttl, member)
+  if hold then
+    hold_slots(hold, queue, member, w.now + ttl)
+  end
   redis.call('HSET', job, 'last_heartbeat', w.now_ts, 'status', 'started',
     'started_at', w.now_ts, 'worker_name', w.name)
   redis.call('PERSIST', job)
@@ -116,12 +127,55 @@ local function current(w)
   return out
 end
 
-local function take(w, queue_keys, popped, check_current)
-  if popped ~= '' then
-    if w.intermediate then
-      redis.call('LREM', KEY.intermediate(KEY.queue_name(queue_keys[1])), 1, popped)
+-- take_limited takes the first job of queue key if its limits allow it;
+-- it returns nil when the queue is empty or its first job must wait, and
+-- true second when that job's task name is to be read first.
+local function take_limited(w, lim, key)
+  local queue = KEY.queue_name(key)
+  while true do
+    local id = redis.call('LINDEX', key, 0)
+    if not id then
+      return nil
     end
-    return start(w, queue_keys[1], popped) or false
+    local verdict, hold = admission(w, lim, queue, id)
+    if verdict == 'full' then
+      lim.blocked[#lim.blocked + 1] = key
+      return nil
+    elseif verdict == 'resolve' then
+      return nil, true
+    end
+    redis.call('LPOP', key)
+    local out = start(w, key, id, hold)
+    if out then
+      return out
+    end
+  end
+end
+
+-- take_popped starts job id, popped from queue_keys[1], if its limits
+-- allow it, or puts it back first in its queue.
+local function take_popped(w, lim, queue_key, id)
+  if w.intermediate then
+    redis.call('LREM', KEY.intermediate(KEY.queue_name(queue_key)), 1, id)
+  end
+  if not lim then
+    return start(w, queue_key, id) or false
+  end
+  local verdict, hold = admission(w, lim, KEY.queue_name(queue_key), id)
+  if verdict ~= 'ok' then
+    if verdict == 'full' then
+      lim.blocked[#lim.blocked + 1] = queue_key
+    end
+    redis.call('LPUSH', queue_key, id)
+    return false, lim
+  end
+  return start(w, queue_key, id, hold) or false, lim
+end
+
+local function take(w, queue_keys, popped, check_current)
+  local lim = limits_of(w)
+  if popped ~= '' then
+    return take_popped(w, lim, queue_keys[1], popped)
   end
   if check_current and not w.sync and w.exec_id == '' then
     local out = current(w)
@@ -133,16 +187,25 @@ local function take(w, queue_keys, popped, check_current)
     return 'suspended'
   end
   for _, key in ipairs(queue_keys) do
-    while true do
-      local id = redis.call('LPOP', key)
-      if not id then
-        break
-      end
-      local out = start(w, key, id)
+    if lim then
+      local out, resolve = take_limited(w, lim, key)
       if out then
-        return out
+        return out, lim
+      elseif resolve then
+        return false, lim
+      end
+    else
+      while true do
+        local id = redis.call('LPOP', key)
+        if not id then
+          break
+        end
+        local out = start(w, key, id)
+        if out then
+          return out
+        end
       end
     end
   end
-  return false
+  return false, lim
 end

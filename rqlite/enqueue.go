@@ -111,24 +111,81 @@ func (q *Queue) runWritten(ctx context.Context, j *prepared) (*Job, error) {
 }
 
 // EnqueueMany enqueues every call in one round trip to Redis, as RQ's
-// enqueue_many. Either all are enqueued or none. Calls with dependencies
-// are not accepted here: use EnqueueCall for them.
+// enqueue_many, in one transaction: either all are written or none. A call
+// with dependencies is deferred unless they are all met, as RQ 2.x's
+// enqueue_many decides (see enqueueManyDependent); the jobs are returned
+// in the order of the calls.
 func (q *Queue) EnqueueMany(ctx context.Context, calls []Call) ([]*Job, error) {
+	return q.enqueueMany(ctx, calls, nil)
+}
+
+// enqueueMany is EnqueueMany, with more written in the same transaction
+// by also, if it is not nil, after the jobs.
+func (q *Queue) enqueueMany(ctx context.Context, calls []Call, also func(redis.Pipeliner, []*prepared)) ([]*Job, error) {
 	prepared, err := q.prepareMany(calls)
 	if err != nil {
 		return nil, err
 	}
+	return q.writeMany(ctx, prepared, also)
+}
+
+// writeMany writes prepared jobs in one transaction: those without
+// dependencies as pushAll does, then those with dependencies through
+// enqueue_many_dependent.lua.
+func (q *Queue) writeMany(ctx context.Context, batch []*prepared, also func(redis.Pipeliner, []*prepared)) ([]*Job, error) {
+	var plain, dependent []*prepared
+	for _, j := range batch {
+		if len(j.job.DependencyIDs) > 0 {
+			dependent = append(dependent, j)
+		} else {
+			plain = append(plain, j)
+		}
+	}
+	now := q.c.now()
+	var read func() (scripts.EnqueueManyDependentReply, error)
 	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		q.pushAll(ctx, p, prepared)
+		q.pushAll(ctx, p, plain)
+		if len(dependent) > 0 {
+			var err error
+			if read, err = scripts.PipeEnqueueManyDependent(ctx, p, q.manyDependentArgs(dependent, now)); err != nil {
+				return err
+			}
+		}
+		if also != nil {
+			also(p, batch)
+		}
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("rqlite: enqueue %d jobs: %w", len(calls), err)
+		return nil, fmt.Errorf("rqlite: enqueue %d jobs: %w", len(batch), err)
 	}
-	jobs := make([]*Job, len(prepared))
-	for i, p := range prepared {
+	if read != nil {
+		reply, err := read()
+		if err != nil {
+			return nil, fmt.Errorf("rqlite: enqueue %d jobs: %w", len(batch), err)
+		}
+		for i, j := range dependent {
+			j.job.EnqueuedAt = now
+			if !reply.Queued[i] {
+				j.job.Status, j.job.EnqueuedAt = StatusDeferred, time.Time{}
+			}
+		}
+	}
+	jobs := make([]*Job, len(batch))
+	for i, p := range batch {
 		jobs[i] = p.job
 	}
 	return jobs, nil
+}
+
+// manyDependentArgs are the arguments of enqueue_many_dependent.lua for
+// jobs with dependencies, at time now.
+func (q *Queue) manyDependentArgs(jobs []*prepared, now time.Time) scripts.EnqueueManyDependentArgs {
+	records := make([]scripts.ManyDependentJob, len(jobs))
+	for i, j := range jobs {
+		records[i] = scripts.ManyDependentJob{ID: j.job.ID, DeferredScore: q.deferredScore(now, j.ttl), TTL: j.ttl,
+			AtFront: j.atFront, AllowFailures: j.job.AllowDepFailure, DependencyIDs: j.job.DependencyIDs, Fields: j.fields}
+	}
+	return scripts.NewEnqueueManyDependentArgs(keys.Queue(q.Name), keys.Deferred(q.Name), wire.FormatTime(now), records)
 }
 
 // prepared is a job ready to be written: the Job returned to the caller
@@ -178,9 +235,6 @@ func (q *Queue) prepareMany(calls []Call) ([]*prepared, error) {
 		}
 		if calls[i].Unique {
 			return nil, fmt.Errorf("call %d: %w", i+1, badOption("unique", true, "EnqueueMany does not take unique jobs; use EnqueueCall"))
-		}
-		if len(out[i].job.DependencyIDs) > 0 {
-			return nil, fmt.Errorf("rqlite: call %d: EnqueueMany does not take dependencies; use EnqueueCall", i+1)
 		}
 	}
 	return out, nil

@@ -116,22 +116,16 @@ func (q *Queue) runWritten(ctx context.Context, j *prepared) (*Job, error) {
 // enqueue_many decides (see enqueueManyDependent); the jobs are returned
 // in the order of the calls.
 func (q *Queue) EnqueueMany(ctx context.Context, calls []Call) ([]*Job, error) {
-	return q.enqueueMany(ctx, calls, nil)
-}
-
-// enqueueMany is EnqueueMany, with more written in the same transaction
-// by also, if it is not nil, after the jobs.
-func (q *Queue) enqueueMany(ctx context.Context, calls []Call, also func(redis.Pipeliner, []*prepared)) ([]*Job, error) {
-	prepared, err := q.prepareMany(calls)
+	batch, err := q.prepareMany(calls)
 	if err != nil {
 		return nil, err
 	}
-	return q.writeMany(ctx, prepared, also)
+	return q.writeMany(ctx, batch, nil)
 }
 
 // writeMany writes prepared jobs in one transaction: those without
 // dependencies as pushAll does, then those with dependencies through
-// enqueue_many_dependent.lua.
+// enqueue_many_dependent.lua, then what also writes, if it is not nil.
 func (q *Queue) writeMany(ctx context.Context, batch []*prepared, also func(redis.Pipeliner, []*prepared)) ([]*Job, error) {
 	var plain, dependent []*prepared
 	for _, j := range batch {

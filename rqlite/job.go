@@ -72,6 +72,10 @@ type Job struct {
 	RetriesLeft    int
 	RetryIntervals []time.Duration
 
+	// GroupID is the name of the RQ 2.x group the job was enqueued in (its
+	// group_id field; see Group), "" for none.
+	GroupID string
+
 	c *conn
 }
 
@@ -115,6 +119,7 @@ func (c *conn) fetch(ctx context.Context, id string) (*Job, error) {
 	if err := j.decode(h); err != nil {
 		return nil, fmt.Errorf("rqlite: job %s: %w", id, err)
 	}
+	j.GroupID = h["group_id"]
 	return j, nil
 }
 

@@ -13,6 +13,7 @@ import (
 // names it read for the dequeue script, the ignored limits it has warned
 // of, and how long it waits before looking again.
 type limitState struct {
+	active  bool     // a limit was set at the last take
 	blocked []string // queue keys
 	funcs   map[string]string
 	warned  map[scripts.BadLimit]bool
@@ -66,7 +67,7 @@ func (l *limitState) taken(id string) {
 // back, the limits it ignored (warned of once each) and the job whose task
 // name it needs, which read decodes with s; resolved reports that one was.
 func (l *limitState) read(r *scripts.LimitsReply, s Serializer, log *Logger) (resolved bool) {
-	l.blocked = nil
+	l.blocked, l.active = nil, r != nil
 	if r == nil {
 		return false
 	}
@@ -111,6 +112,30 @@ func (f *fetcher) pause(ctx context.Context) error {
 	}
 	if suspended {
 		return errSuspended
+	}
+	l := &f.limits
+	l.backoff = min(max(2*l.backoff, heldBackoffMin), heldBackoffMax)
+	t := time.NewTimer(l.backoff)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// peek waits, while a limit is set, for a job in the queues whose first
+// job does not wait for a slot, without taking it out of its queue: only
+// the dequeue script takes jobs then, so that a job held back never leaves
+// its place (two workers that each popped a job, and put it back, would
+// swap them). On one queue it blocks with BLMOVE from the queue to itself,
+// which moves nothing; on several, which no command waits on without
+// popping, it waits its back-off and lets the dequeue script look. It
+// returns redis.Nil when no job came.
+func (f *fetcher) peek(ctx context.Context) error {
+	open := f.limits.open(f.qkeys)
+	if len(open) == 1 {
+		return f.c.rdb.BLMove(ctx, open[0], open[0], "LEFT", "LEFT", time.Second).Err()
 	}
 	l := &f.limits
 	l.backoff = min(max(2*l.backoff, heldBackoffMin), heldBackoffMax)

@@ -136,14 +136,16 @@ func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
 // marks it started; on several queues it pops the first that comes
 // (BLPOP: BLMOVE waits on one list only), as RQ does.
 //
-// The queues whose first job waits for a concurrency slot are left out:
-// BLPOP would hand that job back at once.
+// While a concurrency limit is set, it waits without taking (see peek).
 func (f *fetcher) block(ctx context.Context) (queueKey, id string, err error) {
+	if f.limits.active {
+		return "", "", f.peek(ctx)
+	}
 	if len(f.queues) == 1 {
 		id, err = f.c.rdb.BLMove(ctx, f.qkeys[0], keys.Intermediate(f.queues[0]), "LEFT", "RIGHT", time.Second).Result()
 		return f.qkeys[0], id, err
 	}
-	res, err := f.c.rdb.BLPop(ctx, time.Second, f.limits.open(f.qkeys)...).Result()
+	res, err := f.c.rdb.BLPop(ctx, time.Second, f.qkeys...).Result()
 	if err != nil {
 		return "", "", err
 	}

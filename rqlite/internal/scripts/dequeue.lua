@@ -20,8 +20,7 @@
 -- ARGV[11..] the funcs: job ID, task name... of the jobs whose task names
 --          the caller read for the task limits (see limits_of)
 --
--- Returns what take returns; when a concurrency limit is set and held a
--- job back, was not a number, or needs a job's task name, it returns
+-- Returns what take returns; when a concurrency limit is set, it returns
 -- {'limits', what take returns or 0, the keys of the queues held back,
 -- {kind, name, value...} of the limits ignored, {job ID, data} of the job
 -- whose task name is needed, or {}}. Run twice (a reply lost with a dropped
@@ -41,7 +40,7 @@ for i = 3, #KEYS do
   queue_keys[#queue_keys + 1] = KEYS[i]
 end
 local out, lim = take(w, queue_keys, ARGV[6], true)
-if lim and (#lim.blocked > 0 or #lim.bad > 0 or lim.resolve) then
+if lim then
   return {'limits', out or 0, lim.blocked, lim.bad, lim.resolve or {}}
 end
 return out

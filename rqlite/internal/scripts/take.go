@@ -14,8 +14,8 @@ type DequeueReply struct {
 	Suspended bool      // workers are suspended; no job was taken
 	Job       *TakenJob // the job taken, or nil
 
-	// Limits is what the concurrency limits add, when one is set and held
-	// a job back, was ignored or needs a task name (dequeue.lua only).
+	// Limits is what the concurrency limits add when one is set
+	// (dequeue.lua only).
 	Limits *LimitsReply
 }
 

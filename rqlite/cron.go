@@ -146,7 +146,7 @@ func (s *CronScheduler) Register(j CronJob) (CronJobInfo, error) {
 	info := e.info()
 	s.mu.Unlock()
 	if j.Interval > 0 {
-		s.log.Infof("Registered '%s' to run on %s every %s", e.task.Name, j.Queue, j.Interval)
+		s.log.Infof("Registered '%s' to run on %s every %v seconds", e.task.Name, j.Queue, j.Interval.Seconds())
 	} else {
 		s.log.Infof("Registered '%s' to run on %s with cron schedule '%s'", e.task.Name, j.Queue, j.Cron)
 	}

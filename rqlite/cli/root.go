@@ -80,6 +80,7 @@ func New() *cobra.Command {
 		newResumeCommand(g),
 		newResetCommand(g),
 		newDashboardCommand(g),
+		newCronCommand(g),
 		newLimitCommand(g),
 	)
 	return root

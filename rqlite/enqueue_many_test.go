@@ -153,6 +153,10 @@ func TestPythonEnqueueManyDependenciesAgrees(t *testing.T) {
 	_, err := q.EnqueueMany(b.ctx, manyDependentCalls())
 	must(t, err)
 	p.run(t, other, manyDependentPython)
+	// RQ 2.3.3 leaves the queued jobs in the deferred registry too, where
+	// their ttl would fail them later; RQ 2.10 takes them out, as rqlite
+	// does.
+	must(t, other.ZRem(b.ctx, "rq:deferred:default", "b", "d", "h", "i").Err())
 	inflateData(t, b.rdb)
 	inflateData(t, other)
 	g := timesPattern.ReplaceAllString(dump(t, b.ctx, b.rdb), "TIME")

@@ -214,6 +214,9 @@ Group.create(connection=r, name="twins").enqueue_many(q, [
     Queue.prepare_data("test.sum", (5, 6), job_id="g-3", depends_on=["running"]),
 ])
 `)
+	// RQ 2.3.3 leaves the queued g-2 in the deferred registry; RQ 2.10
+	// takes it out, as rqlite does.
+	must(t, other.ZRem(b.ctx, "rq:deferred:default", "g-2").Err())
 	inflateData(t, b.rdb)
 	inflateData(t, other)
 	g1 := timesPattern.ReplaceAllString(dump(t, b.ctx, b.rdb), "TIME")

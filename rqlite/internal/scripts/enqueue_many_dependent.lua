@@ -5,8 +5,10 @@
 -- dependents sets of its dependencies, and, if its dependencies are met,
 -- queued. A dependency is met when it is finished, or failed for a job that
 -- allows failures, or when its hash does not exist (RQ skips a status it
--- cannot read). As in RQ, a queued job stays in the deferred registry and
--- in the dependents sets. Since every job is saved before any is checked,
+-- cannot read). A queued job leaves the deferred registry, as in RQ 2.10
+-- (whose _enqueue_async_job removes a deferred job from it; RQ 2.3.3 left
+-- it there, where its ttl would later fail it), and stays in the
+-- dependents sets, as in RQ. Since every job is saved before any is checked,
 -- a job that depends on another job of the batch finds it deferred or
 -- queued, and is deferred.
 --
@@ -69,6 +71,7 @@ end
 for j, job in ipairs(jobs) do
   if queued[j] == 1 then
     local key = KEY.job(job.id)
+    redis.call('ZREM', KEYS[2], job.id)
     redis.call('HSET', key, 'status', 'queued', 'enqueued_at', ARGV[1])
     if job.ttl ~= '' then
       redis.call('EXPIRE', key, job.ttl)

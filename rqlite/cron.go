@@ -61,7 +61,9 @@ type CronOptions struct {
 	// QueueOptions).
 	Serializer Serializer
 	RQ2        bool
-	// Now is the clock, time.Now by default; tests speed it up.
+	// Now is the clock of the jobs' times and of created_at, time.Now by
+	// default; tests and demos speed it up. The registry's heartbeats
+	// always use the real time.
 	Now func() time.Time
 	// MaxWait is the longest the scheduler waits between two looks at its
 	// jobs, and so between two heartbeats: 60 s by default, as RQ.

@@ -10,38 +10,34 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 )
 
 // ErrCronSchedulerExists is returned by Run when a scheduler of the same
 // name is already registered in Redis.
 var ErrCronSchedulerExists = errors.New("rqlite: a cron scheduler of that name is already registered")
 
-// Run registers the scheduler in Redis, as RQ's register_birth does, then
-// queues its jobs as they fall due and sends a heartbeat after each look,
-// until ctx is done; it then takes the scheduler out of the registry.
-// Between two looks it waits until the next job is due, MaxWait at most.
-// A Redis error during the loop is logged and the loop goes on.
+// Run starts the scheduler (see Start), then queues its jobs as they fall
+// due and sends a heartbeat after each look, until ctx is done; it then
+// stops it (see Stop). Between two looks it waits until the next job is
+// due, MaxWait at most. A Redis error during the loop is logged and the
+// loop goes on.
 func (s *CronScheduler) Run(ctx context.Context) error {
-	s.log.Infof("CronScheduler %s: starting...", s.name)
-	if err := s.registerBirth(ctx); err != nil {
+	if err := s.Start(ctx); err != nil {
 		return err
 	}
 	defer func() {
-		s.log.Infof("CronScheduler %s: registering death...", s.name)
-		if err := s.registerDeath(context.WithoutCancel(ctx)); err != nil {
+		if err := s.Stop(context.WithoutCancel(ctx)); err != nil {
 			s.log.Errorf("CronScheduler %s: %v", s.name, err)
 		}
-		s.log.Infof("CronScheduler %s: shutdown complete", s.name)
 	}()
 	for {
-		n, err := s.EnqueueDue(ctx)
-		if err != nil && ctx.Err() == nil {
+		if _, err := s.EnqueueDue(ctx); err != nil && ctx.Err() == nil {
 			s.log.Errorf("CronScheduler %s: %v", s.name, err)
 		}
-		if n > 0 {
-			s.saveJobs(ctx)
+		if err := s.Heartbeat(ctx); err != nil && ctx.Err() == nil {
+			s.log.Errorf("CronScheduler %s: heartbeat: %v", s.name, err)
 		}
-		s.heartbeat(ctx)
 		t := time.NewTimer(s.wait())
 		select {
 		case <-ctx.Done():
@@ -50,6 +46,26 @@ func (s *CronScheduler) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Start registers the scheduler in Redis, as RQ's register_birth: its
+// name in rq:cron_schedulers, scored by the time, and its hash, which
+// expires in 60 s unless a heartbeat extends it. A scheduler of the same
+// name already registered is ErrCronSchedulerExists. Run calls it; a
+// program that drives its own loop calls Start, then EnqueueDue and
+// Heartbeat, then Stop.
+func (s *CronScheduler) Start(ctx context.Context) error {
+	s.log.Infof("CronScheduler %s: starting...", s.name)
+	return s.registerBirth(ctx)
+}
+
+// Stop takes the scheduler out of the registry, as RQ's register_death,
+// and deletes its hash, which RQ leaves to expire.
+func (s *CronScheduler) Stop(ctx context.Context) error {
+	s.log.Infof("CronScheduler %s: registering death...", s.name)
+	err := s.registerDeath(ctx)
+	s.log.Infof("CronScheduler %s: shutdown complete", s.name)
+	return err
 }
 
 // wait is how long to wait before the next look: until the next job is
@@ -68,10 +84,23 @@ func (s *CronScheduler) wait() time.Duration {
 }
 
 // EnqueueDue makes one look: each job that is due is claimed for its
-// period and, if this scheduler got the claim, queued. It returns how many
+// period and, if this scheduler got the claim, queued; another scheduler
+// that claimed it first has queued it. If it queued any, it records the
+// jobs' times in its hash, as RQ's save_jobs_data. It returns how many
 // jobs it queued; an error of one job does not keep the others from being
 // queued.
 func (s *CronScheduler) EnqueueDue(ctx context.Context) (int, error) {
+	n, err := s.enqueueDue(ctx)
+	if n > 0 {
+		if serr := s.saveJobs(ctx); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}
+	return n, err
+}
+
+// enqueueDue queues the due jobs that this scheduler claims.
+func (s *CronScheduler) enqueueDue(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var errs []error
@@ -84,9 +113,12 @@ func (s *CronScheduler) EnqueueDue(ctx context.Context) (int, error) {
 		period, next := e.due(now)
 		e.next = next
 		ok, err := s.claim(ctx, e, period)
-		if err == nil && ok {
+		switch {
+		case err == nil && ok:
 			err = s.enqueue(ctx, e, now)
 			n++
+		case err == nil:
+			s.log.Debugf("CronScheduler %s: %s of %s was queued by another scheduler", s.name, e.task.Name, wire.FormatTime(period))
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -116,9 +148,10 @@ func (s *CronScheduler) enqueue(ctx context.Context, e *cronEntry, now time.Time
 	return nil
 }
 
-// registerBirth adds the scheduler to the registry, scored by the time,
-// and writes its hash, to expire in 60 s unless a heartbeat extends it,
-// as RQ's register_birth and save do.
+// registerBirth adds the scheduler to the registry and writes its hash,
+// as RQ's register_birth and save do. The registry is scored by the real
+// time, whatever CronOptions.Now says: it tells living schedulers from
+// dead ones.
 func (s *CronScheduler) registerBirth(ctx context.Context) error {
 	s.log.Infof("CronScheduler %s: registering birth...", s.name)
 	s.mu.Lock()
@@ -126,7 +159,7 @@ func (s *CronScheduler) registerBirth(ctx context.Context) error {
 	s.mu.Unlock()
 	var added *redis.IntCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		added = p.ZAddNX(ctx, keys.CronSchedulers, redis.Z{Score: epochSeconds(s.opts.Now()), Member: s.name})
+		added = p.ZAddNX(ctx, keys.CronSchedulers, redis.Z{Score: epochSeconds(time.Now()), Member: s.name})
 		p.HSet(ctx, keys.CronScheduler(s.name), fields...)
 		p.Expire(ctx, keys.CronScheduler(s.name), 60*time.Second)
 		return nil
@@ -151,31 +184,28 @@ func (s *CronScheduler) registerDeath(ctx context.Context) error {
 	return err
 }
 
-// heartbeat updates the scheduler's score, only if it is still registered,
-// and extends its hash to 120 s, as RQ's heartbeat does.
-func (s *CronScheduler) heartbeat(ctx context.Context) {
+// Heartbeat updates the scheduler's score in the registry, only if it is
+// still there, and extends its hash to 120 s, as RQ's heartbeat does; if
+// it is no longer there (taken out as stale), it logs a warning, as RQ.
+func (s *CronScheduler) Heartbeat(ctx context.Context) error {
 	var changed *redis.IntCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		changed = p.ZAddArgs(ctx, keys.CronSchedulers, redis.ZAddArgs{XX: true, Ch: true, Members: []redis.Z{{Score: epochSeconds(s.opts.Now()), Member: s.name}}})
+		changed = p.ZAddArgs(ctx, keys.CronSchedulers, redis.ZAddArgs{XX: true, Ch: true, Members: []redis.Z{{Score: epochSeconds(time.Now()), Member: s.name}}})
 		p.Expire(ctx, keys.CronScheduler(s.name), 120*time.Second)
 		return nil
 	})
-	switch {
-	case err != nil && ctx.Err() == nil:
-		s.log.Errorf("CronScheduler %s: heartbeat: %v", s.name, err)
-	case err == nil && changed.Val() == 0:
+	if err == nil && changed.Val() == 0 {
 		s.log.Warnf("CronScheduler %s: heartbeat failed - scheduler not found in registry", s.name)
 	}
+	return err
 }
 
 // saveJobs writes the jobs' timings to the hash, as RQ's save_jobs_data.
-func (s *CronScheduler) saveJobs(ctx context.Context) {
+func (s *CronScheduler) saveJobs(ctx context.Context) error {
 	s.mu.Lock()
 	data := s.cronJobsJSON()
 	s.mu.Unlock()
-	if err := s.rdb.HSet(ctx, keys.CronScheduler(s.name), "cron_jobs", data).Err(); err != nil && ctx.Err() == nil {
-		s.log.Errorf("CronScheduler %s: %v", s.name, err)
-	}
+	return s.rdb.HSet(ctx, keys.CronScheduler(s.name), "cron_jobs", data).Err()
 }
 
 // epochSeconds is t as RQ's time.time() gives it.

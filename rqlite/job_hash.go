@@ -127,6 +127,7 @@ func (j *Job) decode(h map[string]string) error {
 		return err
 	}
 	j.OnStopped = h["stopped_callback_name"]
+	j.GroupID = h["group_id"]
 	if err := j.decodeRetry(h); err != nil {
 		return err
 	}

@@ -40,13 +40,16 @@ type jobRow struct {
 type rowJob struct {
 	Description string
 	Status      rqlite.Status
+	Origin      string
 	CreatedAt   time.Time
 	times       map[string]time.Time
 }
 
 // rowFields are the fields of a job hash that a list reads, the times
-// last.
-var rowFields = []string{"description", "status", "created_at", "enqueued_at", "started_at", "ended_at"}
+// last, from rowTimes on.
+var rowFields = []string{"description", "status", "origin", "created_at", "enqueued_at", "started_at", "ended_at"}
+
+const rowTimes = 3
 
 type pager struct {
 	Page, Pages             int64
@@ -214,8 +217,8 @@ func (h *handler) fetchRows(ctx context.Context, ids []string) ([]jobRow, error)
 // newRowJob reads the values of rowFields, nil for a missing one.
 func newRowJob(vals []any) (*rowJob, error) {
 	str := func(i int) string { s, _ := vals[i].(string); return s }
-	j := &rowJob{Description: str(0), Status: rqlite.Status(str(1)), times: map[string]time.Time{}}
-	for i := 2; i < len(rowFields); i++ {
+	j := &rowJob{Description: str(0), Status: rqlite.Status(str(1)), Origin: str(2), times: map[string]time.Time{}}
+	for i := rowTimes; i < len(rowFields); i++ {
 		t, err := wire.ParseTime(str(i))
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", rowFields[i], err)

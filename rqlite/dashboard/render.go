@@ -299,3 +299,6 @@ func duration(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// GroupURL is the URL of a group's page.
+func (l *layout) GroupURL(name string) string { return l.Base + "/groups/" + url.PathEscape(name) }

@@ -35,6 +35,12 @@ var (
 	workingDesc = prometheus.NewDesc("rq_worker_working_seconds_total",
 		"Seconds each worker has spent running jobs.",
 		[]string{"worker", "queues"}, nil)
+	limitDesc = prometheus.NewDesc("rq_concurrency_limit",
+		"The most jobs of a queue or of a task that may run at once, for each concurrency limit set.",
+		[]string{"kind", "name"}, nil)
+	runningDesc = prometheus.NewDesc("rq_concurrency_running",
+		"Slots of each concurrency limit held by running jobs.",
+		[]string{"kind", "name"}, nil)
 )
 
 // A collector reads the metrics from Redis at each scrape.
@@ -52,6 +58,8 @@ type collector struct {
 //	rq_worker_successful_jobs_total{worker,queues}
 //	rq_worker_failed_jobs_total{worker,queues}  each worker's counters
 //	rq_worker_working_seconds_total{worker,queues}
+//	rq_concurrency_limit{kind,name}             each concurrency limit set
+//	rq_concurrency_running{kind,name}           its slots held by running jobs
 //
 // The status label takes the values queued, started, deferred, scheduled,
 // finished, failed and canceled. Label values are UTF-8, as Prometheus
@@ -66,7 +74,7 @@ func NewCollector(rdb redis.UniversalClient, queues []string) prometheus.Collect
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{jobsDesc, workersDesc, workersTotalDesc, successfulDesc, failedDesc, workingDesc} {
+	for _, d := range []*prometheus.Desc{jobsDesc, workersDesc, workersTotalDesc, successfulDesc, failedDesc, workingDesc, limitDesc, runningDesc} {
 		ch <- d
 	}
 }
@@ -102,7 +110,30 @@ func (c *collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(counts.count(list)), label(name), list)
 		}
 	}
-	return c.collectWorkers(ctx, ch, names)
+	if err := c.collectWorkers(ctx, ch, names); err != nil {
+		return err
+	}
+	return c.collectLimits(ctx, ch, names)
+}
+
+// collectLimits sends the concurrency limits: those of the queues names,
+// and those of every task. A value that is not a limit has no series.
+func (c *collector) collectLimits(ctx context.Context, ch chan<- prometheus.Metric, names []string) error {
+	limits, err := rqlite.ConcurrencyLimits(ctx, c.rdb)
+	if err != nil {
+		return err
+	}
+	sent := map[[2]string]bool{}
+	for _, l := range limits {
+		k := [2]string{string(l.Kind), label(l.Name)}
+		if l.Max == 0 || sent[k] || l.Kind == rqlite.LimitQueue && !slices.Contains(names, l.Name) {
+			continue
+		}
+		sent[k] = true
+		ch <- prometheus.MustNewConstMetric(limitDesc, prometheus.GaugeValue, float64(l.Max), k[0], k[1])
+		ch <- prometheus.MustNewConstMetric(runningDesc, prometheus.GaugeValue, float64(l.InUse), k[0], k[1])
+	}
+	return nil
 }
 
 // collectWorkers sends the metrics of the workers of the queues names.

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -142,5 +143,27 @@ func (e *env) waitFor(what string, cond func() bool) {
 			e.t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestLimitMetrics(t *testing.T) {
+	e := newEnv(t, &dashboard.Options{Queues: []string{"alpha", "beta"}})
+	must(t, rqlite.SetConcurrencyLimit(e.ctx, e.rdb, rqlite.LimitQueue, "alpha", 1))
+	must(t, rqlite.SetConcurrencyLimit(e.ctx, e.rdb, rqlite.LimitQueue, "gamma", 4))
+	must(t, rqlite.SetConcurrencyLimit(e.ctx, e.rdb, rqlite.LimitTask, "test.block", 3))
+	must(t, e.rdb.HSet(e.ctx, "rq:concurrency:queues", "beta", "lots").Err())
+	j := e.enqueue("alpha", "test.block")
+	e.startWorker("limited", "alpha")
+	e.waitStatus(j.ID, rqlite.StatusStarted)
+
+	fams := e.scrape()
+	want := map[string]map[string]float64{
+		"rq_concurrency_limit":   {"kind=queue,name=alpha": 1, "kind=task,name=test.block": 3},
+		"rq_concurrency_running": {"kind=queue,name=alpha": 1, "kind=task,name=test.block": 1},
+	}
+	for fam, w := range want {
+		if got := values(fams[fam]); !maps.Equal(got, w) {
+			t.Errorf("%s = %v, want %v", fam, got, w)
+		}
 	}
 }

@@ -85,13 +85,14 @@ func (s *CronScheduler) wait() time.Duration {
 
 // EnqueueDue makes one look: each job that is due is claimed for its
 // period and, if this scheduler got the claim, queued; another scheduler
-// that claimed it first has queued it. If it queued any, it records the
-// jobs' times in its hash, as RQ's save_jobs_data. It returns how many
-// jobs it queued; an error of one job does not keep the others from being
-// queued.
+// that claimed it first has queued it. If any was due, it records the
+// jobs' times in its hash, as RQ's save_jobs_data (which RQ calls only
+// when it queued one: here the next runs stay right in every scheduler's
+// hash). It returns how many jobs it queued; an error of one job does not
+// keep the others from being queued.
 func (s *CronScheduler) EnqueueDue(ctx context.Context) (int, error) {
-	n, err := s.enqueueDue(ctx)
-	if n > 0 {
+	n, due, err := s.enqueueDue(ctx)
+	if due > 0 {
 		if serr := s.saveJobs(ctx); serr != nil {
 			err = errors.Join(err, serr)
 		}
@@ -99,17 +100,18 @@ func (s *CronScheduler) EnqueueDue(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// enqueueDue queues the due jobs that this scheduler claims.
-func (s *CronScheduler) enqueueDue(ctx context.Context) (int, error) {
+// enqueueDue queues the due jobs that this scheduler claims, and says
+// how many it queued and how many were due.
+func (s *CronScheduler) enqueueDue(ctx context.Context) (n, due int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var errs []error
-	n := 0
 	for _, e := range s.entries {
 		now := s.opts.Now()
 		if now.Before(e.next) {
 			continue
 		}
+		due++
 		period, next := e.due(now)
 		e.next = next
 		ok, err := s.claim(ctx, e, period)
@@ -124,7 +126,7 @@ func (s *CronScheduler) enqueueDue(ctx context.Context) (int, error) {
 			errs = append(errs, err)
 		}
 	}
-	return n, errors.Join(errs...)
+	return n, due, errors.Join(errs...)
 }
 
 // claim takes the run of e for period, if no scheduler has taken it.

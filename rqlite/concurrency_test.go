@@ -247,8 +247,15 @@ func TestConcurrencyLimitStopAndCancel(t *testing.T) {
 
 // TestConcurrencyLimitAbandoned: a job whose worker died keeps its slot
 // until its heartbeat expires; then the next job may start, and the
-// started registry's cleanup fails the abandoned job and frees its slot.
+// started registry's cleanup fails the abandoned job and frees its slot,
+// in both layouts (RQ 2.x's members are ID:EXECUTION).
 func TestConcurrencyLimitAbandoned(t *testing.T) {
+	for _, rq2 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("rq2=%v", rq2), func(t *testing.T) { concurrencyAbandoned(t, rq2) })
+	}
+}
+
+func concurrencyAbandoned(t *testing.T, rq2 bool) {
 	b, r := workerSetup(t)
 	must(t, rqlite.SetConcurrencyLimit(b.ctx, b.rdb, rqlite.LimitQueue, "default", 1))
 	q := b.queue("default")
@@ -257,22 +264,23 @@ func TestConcurrencyLimitAbandoned(t *testing.T) {
 	next, err := q.Enqueue(b.ctx, "test.note", "después")
 	must(t, err)
 	ctx, cancel := context.WithCancel(b.ctx)
-	w1, _ := b.worker(t, nil, &rqlite.WorkerOptions{Name: "w1"})
+	w1, _ := b.worker(t, nil, &rqlite.WorkerOptions{Name: "w1", RQ2: rq2})
 	stopped := make(chan error)
 	go func() { stopped <- w1.Work(ctx) }()
 	waitFor(t, "the job to start", func() bool { return len(r.got()) == 1 })
 	// The worker "dies": its heartbeats stop, its job never ends.
-	score := b.rdb.ZScore(b.ctx, keys.QueueSlots("default"), dead.ID).Val()
-	if score == 0 {
-		t.Fatal("the running job holds no slot")
+	held := b.rdb.ZRangeWithScores(b.ctx, keys.QueueSlots("default"), 0, -1).Val()
+	if len(held) != 1 || !strings.HasPrefix(held[0].Member.(string), dead.ID) {
+		t.Fatalf("slots held: %v, want the running job's", held)
 	}
+	score := held[0].Score
 	late := time.Unix(int64(score)+1, 0)
-	w2, _ := b.worker(t, nil, &rqlite.WorkerOptions{Name: "w2", Burst: true})
+	w2, _ := b.worker(t, nil, &rqlite.WorkerOptions{Name: "w2", Burst: true, RQ2: rq2})
 	must(t, w2.Work(b.ctx))
 	if s, _ := next.GetStatus(b.ctx); s != rqlite.StatusQueued {
 		t.Fatalf("the next job is %s before the slot expired, want queued", s)
 	}
-	lateQ := rqlite.NewQueue("default", b.rdb, &rqlite.QueueOptions{Now: func() time.Time { return late }})
+	lateQ := rqlite.NewQueue("default", b.rdb, &rqlite.QueueOptions{RQ2: rq2, Now: func() time.Time { return late }})
 	must(t, lateQ.Registry(rqlite.Started).Cleanup(b.ctx))
 	if s, _ := dead.GetStatus(b.ctx); s != rqlite.StatusFailed {
 		t.Errorf("the abandoned job is %s, want failed", s)
@@ -280,7 +288,7 @@ func TestConcurrencyLimitAbandoned(t *testing.T) {
 	if n := b.rdb.ZCard(b.ctx, keys.QueueSlots("default")).Val(); n != 0 {
 		t.Errorf("%d slots held after the cleanup", n)
 	}
-	w3, _ := b.worker(t, nil, &rqlite.WorkerOptions{Name: "w3", Burst: true})
+	w3, _ := b.worker(t, nil, &rqlite.WorkerOptions{Name: "w3", Burst: true, RQ2: rq2})
 	must(t, w3.Work(b.ctx))
 	if s, _ := next.GetStatus(b.ctx); s != rqlite.StatusFinished {
 		t.Errorf("the next job is %s, want finished", s)
@@ -290,7 +298,7 @@ func TestConcurrencyLimitAbandoned(t *testing.T) {
 	must(t, b.rdb.ZAdd(b.ctx, keys.QueueSlots("default"), redis.Z{Score: float64(time.Now().Unix() - 1), Member: "ghost"}).Err())
 	last, err := q.Enqueue(b.ctx, "test.note", "último")
 	must(t, err)
-	w4, _ := b.worker(t, nil, &rqlite.WorkerOptions{Name: "w4", Burst: true})
+	w4, _ := b.worker(t, nil, &rqlite.WorkerOptions{Name: "w4", Burst: true, RQ2: rq2})
 	must(t, w4.Work(b.ctx))
 	if s, _ := last.GetStatus(b.ctx); s != rqlite.StatusFinished {
 		t.Errorf("the job after an expired slot is %s, want finished", s)

@@ -77,7 +77,11 @@ func newLimitSetCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "At most %d jobs of %s %s will run at once.\n", n, kind, name)
+			jobs := "jobs"
+			if n == 1 {
+				jobs = "job"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "At most %d %s of %s %s will run at once.\n", n, jobs, kind, name)
 			return nil
 		},
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 )
 
+// LimitKind says what a concurrency limit applies to.
+//
 // A concurrency limit bounds how many jobs of one queue, or calling one
 // task, rqlite's workers run at once, across every worker of the Redis.
 // The limits live in Redis, so that every worker sees them as soon as
@@ -26,8 +28,6 @@ import (
 //
 // The limits are rqlite's own: Python RQ's workers, on the same queues,
 // neither respect nor count them.
-
-// LimitKind says what a concurrency limit applies to.
 type LimitKind string
 
 const (

@@ -130,16 +130,20 @@ func AllGroups(ctx context.Context, rdb redis.UniversalClient, opts *QueueOption
 
 // CleanGroups cleans every group and forgets those left empty, as RQ
 // 2.x's Group.clean_registries, which its workers run with their
-// maintenance.
+// maintenance. A group that cannot be cleaned (its key holds something
+// other than a set, say) is left as it is, and its error, naming it, is
+// returned with the others' once the rest are cleaned.
 func CleanGroups(ctx context.Context, rdb redis.UniversalClient) error {
 	groups, err := AllGroups(ctx, rdb, nil)
 	if err != nil {
 		return err
 	}
 	var empty []any
+	var errs []error
 	for _, g := range groups {
 		if err := g.Cleanup(ctx); err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
 		if n, err := rdb.Exists(ctx, g.Key()).Result(); err != nil {
 			return fmt.Errorf("rqlite: clean groups: %w", err)
@@ -152,5 +156,5 @@ func CleanGroups(ctx context.Context, rdb redis.UniversalClient) error {
 			return fmt.Errorf("rqlite: clean groups: %w", err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

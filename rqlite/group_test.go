@@ -109,6 +109,27 @@ func TestGroupCleanup(t *testing.T) {
 	}
 }
 
+// TestCleanGroupsBadGroup checks that a group whose key is not a set
+// fails alone: the others are cleaned, and the error names it on one
+// line.
+func TestCleanGroupsBadGroup(t *testing.T) {
+	b := setup(t)
+	g, err := rqlite.NewGroup(b.rdb, "good", nil)
+	must(t, err)
+	_, err = g.EnqueueMany(b.ctx, b.rq2Queue("default"), groupCalls()[:1])
+	must(t, err)
+	must(t, b.rdb.Del(b.ctx, "rq:job:g-1").Err())
+	must(t, b.rdb.Set(b.ctx, "rq:group:bad", "not a set", 0).Err())
+	must(t, b.rdb.SAdd(b.ctx, "rq:groups", "bad").Err())
+	err = rqlite.CleanGroups(b.ctx, b.rdb)
+	if err == nil || !strings.Contains(err.Error(), `"bad"`) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("CleanGroups: %v, want one line naming the bad group", err)
+	}
+	if got := b.rdb.SMembers(b.ctx, "rq:groups").Val(); fmt.Sprint(got) != "[bad]" {
+		t.Errorf("rq:groups %v, want [bad]: good was emptied", got)
+	}
+}
+
 // TestGroupNames checks that a group name with spaces or control
 // characters is refused, naming it.
 func TestGroupNames(t *testing.T) {

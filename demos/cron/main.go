@@ -47,9 +47,11 @@ func main() {
 	hora := inicio
 	reloj := func() time.Time { return hora }
 	planificadores := crear(ctx, rdb, trabajos, reloj)
-	fmt.Printf("Tres planificadores, con %d trabajos cada uno.\n", len(trabajos))
+	fmt.Printf("Tres planificadores, con %d trabajos cada uno.\n",
+		len(trabajos))
 
-	fmt.Printf("Reloj simulado de %s a %s; cada segundo miran los tres, por turnos:\n",
+	fmt.Printf("Reloj simulado de %s a %s; "+
+		"cada segundo miran los tres, por turnos:\n",
 		inicio.Format(time.TimeOnly), fin.Format(time.TimeOnly))
 	for s := 0; !hora.After(fin); s++ {
 		for i := range planificadores {
@@ -61,7 +63,8 @@ func main() {
 	fmt.Println("En Redis, como los lista CronScheduler.all() de RQ:")
 	listar(ctx, rdb)
 	fmt.Printf("Trabajos en cola: avisos %d, cuentas %d\n",
-		rdb.LLen(ctx, "rq:queue:avisos").Val(), rdb.LLen(ctx, "rq:queue:cuentas").Val())
+		rdb.LLen(ctx, "rq:queue:avisos").Val(),
+		rdb.LLen(ctx, "rq:queue:cuentas").Val())
 
 	for _, p := range planificadores {
 		if err := p.Stop(ctx); err != nil {
@@ -78,9 +81,11 @@ func main() {
 // crear pone en marcha tres planificadores con los trabajos dados y el
 // reloj simulado. Su registro no se escribe: lo que cuenta es lo que
 // encolan, y eso lo escribe mirar.
-func crear(ctx context.Context, rdb *redis.Client, trabajos []rqlite.CronJob, reloj func() time.Time) []*rqlite.CronScheduler {
+func crear(ctx context.Context, rdb *redis.Client,
+	trabajos []rqlite.CronJob, reloj func() time.Time) []*rqlite.CronScheduler {
 	var out []*rqlite.CronScheduler
-	for _, nombre := range []string{"planificador-a", "planificador-b", "planificador-c"} {
+	for _, letra := range []string{"a", "b", "c"} {
+		nombre := "planificador-" + letra
 		p, err := rqlite.NewCronScheduler(rdb, &rqlite.CronOptions{
 			Name: nombre, ConfigFile: "demos/cron/cron.yaml", Now: reloj,
 			Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard},
@@ -109,7 +114,8 @@ func mirar(ctx context.Context, p *rqlite.CronScheduler, ahora time.Time) {
 	}
 	for _, t := range p.Jobs() {
 		if t.LatestRun.Equal(ahora) {
-			fmt.Printf("  %s  %s encola %s en %s\n", ahora.Format(time.TimeOnly), p.Name(), t.FuncName, t.Queue)
+			fmt.Printf("  %s  %s encola %s en %s\n",
+				ahora.Format(time.TimeOnly), p.Name(), t.FuncName, t.Queue)
 		}
 	}
 }
@@ -121,7 +127,9 @@ func listar(ctx context.Context, rdb *redis.Client) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	sort.Slice(todos, func(i, j int) bool { return todos[i].Name < todos[j].Name })
+	sort.Slice(todos, func(i, j int) bool {
+		return todos[i].Name < todos[j].Name
+	})
 	for _, p := range todos {
 		fmt.Printf("  %s (%s)\n", p.Name, p.ConfigFile)
 		for _, t := range p.Jobs {
@@ -134,7 +142,8 @@ func listar(ctx context.Context, rdb *redis.Client) {
 				ultima = t.LatestRun.Format(time.TimeOnly)
 			}
 			fmt.Printf("    %s en %s, %s: última %s, próxima %s\n",
-				t.FuncName, t.Queue, cuando, ultima, t.NextRun.Format(time.TimeOnly))
+				t.FuncName, t.Queue, cuando, ultima,
+				t.NextRun.Format(time.TimeOnly))
 		}
 	}
 }

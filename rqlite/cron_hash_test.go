@@ -72,12 +72,7 @@ func TestCronHashIsRQs(t *testing.T) {
 	if real := float64(time.Now().UnixNano()) / 1e9; score > real || score < real-10 {
 		t.Errorf("registry score %v, want the real time %v", score, real)
 	}
-	// A second scheduler of the same name is refused.
-	twin, err := rqlite.NewCronScheduler(b.rdb, &rqlite.CronOptions{Name: "equipo:4242:abc123", Tasks: b.reg, Logger: &rqlite.Logger{Out: &strings.Builder{}}})
-	must(t, err)
-	if err := twin.Run(b.ctx); !errors.Is(err, rqlite.ErrCronSchedulerExists) {
-		t.Errorf("second Run = %v, want ErrCronSchedulerExists", err)
-	}
+	refusesTwin(t, b, "equipo:4242:abc123")
 	cancel()
 	must(t, <-done)
 	if n := b.rdb.Exists(b.ctx, "rq:cron_scheduler:equipo:4242:abc123").Val() + b.rdb.ZCard(b.ctx, "rq:cron_schedulers").Val(); n != 0 {
@@ -141,5 +136,16 @@ func TestCronRegisterRefuses(t *testing.T) {
 	}
 	if n := len(s.Jobs()); n != 0 {
 		t.Errorf("%d jobs registered", n)
+	}
+}
+
+// refusesTwin checks that a second scheduler called name does not start
+// while the first runs.
+func refusesTwin(t *testing.T, b *bundle, name string) {
+	t.Helper()
+	twin, err := rqlite.NewCronScheduler(b.rdb, &rqlite.CronOptions{Name: name, Tasks: b.reg, Logger: &rqlite.Logger{Out: &strings.Builder{}}})
+	must(t, err)
+	if err := twin.Run(b.ctx); !errors.Is(err, rqlite.ErrCronSchedulerExists) {
+		t.Errorf("second Run = %v, want ErrCronSchedulerExists", err)
 	}
 }

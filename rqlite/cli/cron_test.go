@@ -62,9 +62,15 @@ func TestCronCommand(t *testing.T) {
 	if n := rdb.ZCard(context.Background(), "rq:cron_schedulers").Val(); n != 0 {
 		t.Errorf("%d schedulers registered after rq cron stopped", n)
 	}
-	for _, want := range []string{"Registered 'clitest.note' to run on periodica every 3600 seconds", "CronScheduler cli-cron: starting...", "shutdown complete"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("log lacks %q:\n%s", want, out.String())
+	logHas(t, out.String(), "Registered 'clitest.note' to run on periodica every 3600 seconds", "CronScheduler cli-cron: starting...", "shutdown complete")
+}
+
+// logHas checks that log holds each of wants.
+func logHas(t *testing.T, log string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
 }

@@ -97,8 +97,8 @@ func (l *limitState) read(r *scripts.LimitsReply, s Serializer, log *Logger) (re
 	return true
 }
 
-// held waits, once, while every job waiting waits for a slot.
-func (f *fetcher) held(ctx context.Context) (*dequeued, error) {
+// waitForSlot waits, once, while every job waiting waits for a slot.
+func (f *fetcher) waitForSlot(ctx context.Context) (*dequeued, error) {
 	return nil, f.pause(ctx)
 }
 
@@ -113,14 +113,7 @@ func (f *fetcher) pause(ctx context.Context) error {
 	if suspended {
 		return errSuspended
 	}
-	l := &f.limits
-	l.backoff = min(max(2*l.backoff, heldBackoffMin), heldBackoffMax)
-	t := time.NewTimer(l.backoff)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
+	f.limits.sleep(ctx)
 	return nil
 }
 
@@ -137,7 +130,12 @@ func (f *fetcher) peek(ctx context.Context) error {
 	if len(open) == 1 {
 		return f.c.rdb.BLMove(ctx, open[0], open[0], "LEFT", "LEFT", time.Second).Err()
 	}
-	l := &f.limits
+	f.limits.sleep(ctx)
+	return nil
+}
+
+// sleep waits for the next back-off, or until ctx ends.
+func (l *limitState) sleep(ctx context.Context) {
 	l.backoff = min(max(2*l.backoff, heldBackoffMin), heldBackoffMax)
 	t := time.NewTimer(l.backoff)
 	defer t.Stop()
@@ -145,5 +143,4 @@ func (f *fetcher) peek(ctx context.Context) error {
 	case <-t.C:
 	case <-ctx.Done():
 	}
-	return nil
 }

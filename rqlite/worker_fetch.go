@@ -102,7 +102,7 @@ func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
 			return nil, nil
 		case len(f.limits.blocked) == len(f.queues):
 			// Every job waiting waits for a slot.
-			return f.held(ctx)
+			return f.waitForSlot(ctx)
 		}
 	}
 	// Nothing waiting: block on every queue at once, in priority order, as

@@ -13,7 +13,7 @@ import (
 // names it read for the dequeue script, the ignored limits it has warned
 // of, and how long it waits before looking again.
 type limitState struct {
-	active  bool     // a limit was set at the last take
+	active  bool     // a limit applied to the worker's queues at the last take
 	blocked []string // queue keys
 	funcs   map[string]string
 	warned  map[scripts.BadLimit]bool
@@ -117,7 +117,7 @@ func (f *fetcher) pause(ctx context.Context) error {
 	return nil
 }
 
-// peek waits, while a limit is set, for a job in the queues whose first
+// peek waits, while a limit applies to the worker's queues, for a job in the queues whose first
 // job does not wait for a slot, without taking it out of its queue: only
 // the dequeue script takes jobs then, so that a job held back never leaves
 // its place (two workers that each popped a job, and put it back, would

@@ -64,6 +64,15 @@ func TestConcurrencyTakePopped(t *testing.T) {
 			t.Errorf("%v: held queues %v (limits seen: %v), want [%s]", queues, b, w.fetch.limits.active, qkey)
 		}
 	}
+	// A worker of a queue without a limit waits as ever, popping.
+	free, err := NewWorker(rdb, []string{"other"}, &WorkerOptions{Tasks: tasks,
+		Logger: &Logger{Out: io.Discard, Err: io.Discard, Level: LevelError}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := free.fetch.take(ctx, "", ""); d != nil || err != nil || free.fetch.limits.active {
+		t.Errorf("a worker of an unlimited queue: took %+v, %v; limits seen: %v", d, err, free.fetch.limits.active)
+	}
 	// The queue's slot is free; the task's limit is full.
 	rdb.ZRem(ctx, keys.QueueSlots("default"), "holder")
 	if err := SetConcurrencyLimit(ctx, rdb, LimitTask, "take.noop", 1); err != nil {

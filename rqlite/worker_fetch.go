@@ -136,7 +136,8 @@ func (f *fetcher) dequeue(ctx context.Context) (*dequeued, error) {
 // marks it started; on several queues it pops the first that comes
 // (BLPOP: BLMOVE waits on one list only), as RQ does.
 //
-// While a concurrency limit is set, it waits without taking (see peek).
+// While a concurrency limit applies to its queues, it waits without taking
+// (see peek).
 func (f *fetcher) block(ctx context.Context) (queueKey, id string, err error) {
 	if f.limits.active {
 		return "", "", f.peek(ctx)

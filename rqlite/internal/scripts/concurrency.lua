@@ -8,8 +8,10 @@
 -- scripts that end the job find the slot without decoding the job.
 -- (These functions are prepended to the scripts that use them.)
 
--- limits_of returns the state of one take when a limit is set, or nil when
--- none is: then one EXISTS is all that limits cost.
+-- limits_of returns the state of one take from queue_keys when a limit
+-- applies to them (a task limit, or a limit of one of the queues), or nil
+-- when none does: then one EXISTS is all that limits cost, if no limit is
+-- set at all.
 --   tasks        a task limit is set: a job's task name must be known
 --   funcs        job ID -> task name ('' when it has none), from the caller
 --   queue_limit  queue name -> its limit, or false, as read in this call
@@ -18,12 +20,24 @@
 --                number from 1 to 10^15 - 1, and are ignored
 --   resolve      {ID, data} of a job whose task name the caller is to
 --                read (by decoding data) and pass in funcs
-local function limits_of(w)
+local function limits_of(w, queue_keys)
   if w.sync or redis.call('EXISTS', KEY.queue_limits, KEY.task_limits) == 0 then
     return nil
   end
-  return {tasks = redis.call('EXISTS', KEY.task_limits) == 1, funcs = w.funcs or {},
-    queue_limit = {}, blocked = {}, bad = {}}
+  local tasks = redis.call('EXISTS', KEY.task_limits) == 1
+  if not tasks then
+    local limited = false
+    for _, key in ipairs(queue_keys) do
+      if redis.call('HEXISTS', KEY.queue_limits, KEY.queue_name(key)) == 1 then
+        limited = true
+        break
+      end
+    end
+    if not limited then
+      return nil
+    end
+  end
+  return {tasks = tasks, funcs = w.funcs or {}, queue_limit = {}, blocked = {}, bad = {}}
 end
 
 -- read_limit returns the limit in field name of hash (kind names it in

@@ -20,7 +20,8 @@
 -- ARGV[11..] the funcs: job ID, task name... of the jobs whose task names
 --          the caller read for the task limits (see limits_of)
 --
--- Returns what take returns; when a concurrency limit is set, it returns
+-- Returns what take returns; when a concurrency limit applies to the
+-- queues (see limits_of), it returns
 -- {'limits', what take returns or 0, the keys of the queues held back,
 -- {kind, name, value...} of the limits ignored, {job ID, data} of the job
 -- whose task name is needed, or {}}. Run twice (a reply lost with a dropped

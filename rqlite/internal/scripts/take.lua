@@ -173,7 +173,7 @@ local function take_popped(w, lim, queue_key, id)
 end
 
 local function take(w, queue_keys, popped, check_current)
-  local lim = limits_of(w)
+  local lim = limits_of(w, queue_keys)
   if popped ~= '' then
     return take_popped(w, lim, queue_keys[1], popped)
   end

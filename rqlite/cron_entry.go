@@ -86,8 +86,8 @@ func (s *CronScheduler) newEntry(j CronJob) (*cronEntry, error) {
 	switch {
 	case j.Interval != 0 && j.Cron != "":
 		return nil, badOption("cron job", j.Cron, "give an interval or a cron expression, not both")
-	case j.Interval < 0:
-		return nil, badOption("interval", j.Interval, "it must be positive")
+	case j.Interval < 0 || j.Interval > 0 && j.Interval < time.Millisecond:
+		return nil, badOption("interval", j.Interval, "it must be 1ms or more")
 	case j.Interval == 0 && j.Cron == "":
 		return nil, badOption("cron job", "", "give an interval or a cron expression")
 	case j.Cron != "":

@@ -119,6 +119,7 @@ func TestCronRegisterRefuses(t *testing.T) {
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}}, "give an interval or a cron expression"},
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Interval: time.Second, Cron: "* * * * *"}, "not both"},
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Interval: -time.Second}, "-1s"},
+		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Interval: time.Microsecond}, "1µs: it must be 1ms or more"},
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Cron: "61 * * * *"}, `"61 * * * *"`},
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Cron: "@every 5s"}, "@every"},
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Cron: "CRON_TZ=Europe/Madrid * * * * *"}, "UTC"},

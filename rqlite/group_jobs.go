@@ -41,27 +41,7 @@ func (g *Group) Jobs(ctx context.Context) ([]*Job, error) {
 			jobs = append(jobs, f.Job)
 		}
 	}
-	if err := g.readGroupIDs(ctx, jobs); err != nil {
-		return nil, err
-	}
 	return jobs, nil
-}
-
-// readGroupIDs fills the GroupID of jobs from their hashes.
-func (g *Group) readGroupIDs(ctx context.Context, jobs []*Job) error {
-	cmds := make([]*redis.StringCmd, len(jobs))
-	if _, err := g.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, j := range jobs {
-			cmds[i] = p.HGet(ctx, keys.Job(j.ID), "group_id")
-		}
-		return nil
-	}); err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("rqlite: group %q: %w", g.Name, err)
-	}
-	for i, j := range jobs {
-		j.GroupID = cmds[i].Val()
-	}
-	return nil
 }
 
 // DeleteJob takes a job out of the group, leaving the job itself, as RQ's

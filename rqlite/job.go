@@ -119,7 +119,6 @@ func (c *conn) fetch(ctx context.Context, id string) (*Job, error) {
 	if err := j.decode(h); err != nil {
 		return nil, fmt.Errorf("rqlite: job %s: %w", id, err)
 	}
-	j.GroupID = h["group_id"]
 	return j, nil
 }
 

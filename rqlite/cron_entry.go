@@ -105,6 +105,9 @@ func (s *CronScheduler) newEntry(j CronJob) (*cronEntry, error) {
 	e.task = c.task
 	e.id = e.digest()
 	e.next = e.firstDue(s.opts.Now())
+	if e.next.IsZero() {
+		return nil, badOption("cron expression", j.Cron, "no time in the next five years matches it")
+	}
 	return e, nil
 }
 

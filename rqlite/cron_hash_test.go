@@ -122,6 +122,7 @@ func TestCronRegisterRefuses(t *testing.T) {
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Interval: time.Microsecond}, "1µs: it must be 1ms or more"},
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Cron: "61 * * * *"}, `"61 * * * *"`},
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Cron: "@every 5s"}, "@every"},
+		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Cron: "0 0 30 2 *"}, "no time in the next five years"},
 		{rqlite.CronJob{Queue: "q", Task: "test.greet", Args: []any{"x"}, Cron: "CRON_TZ=Europe/Madrid * * * * *"}, "UTC"},
 		{rqlite.CronJob{Queue: "q", Task: "no.such", Interval: time.Second}, `"no.such"`},
 		{rqlite.CronJob{Queue: "bad queue!", Task: "test.greet", Args: []any{"x"}, Interval: time.Second}, "bad queue!"},

@@ -53,8 +53,12 @@ func (j *Job) encode(rq2 bool) ([]any, error) {
 		fields = append(fields, "meta", meta)
 	}
 	fields = j.encodeDependencies(fields)
+	// RQ writes enqueue_at_front whenever the job depends on a Dependency
+	// object, False included; allowing failures takes one.
 	if j.EnqueueAtFront {
 		fields = append(fields, "enqueue_at_front", "1")
+	} else if j.AllowDepFailure {
+		fields = append(fields, "enqueue_at_front", "0")
 	}
 	fields = j.encodeRetry(fields)
 	if j.OnStopped != "" || rq2 {

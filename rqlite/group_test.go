@@ -246,3 +246,24 @@ Group.create(connection=r, name="twins").enqueue_many(q, [
 		t.Errorf("rqlite left:\n%s\nPython RQ left:\n%s", g1, w)
 	}
 }
+
+// A worker in RQ 2.x's layout cleans the groups in its maintenance, as
+// RQ 2.x's run_maintenance_tasks does; one in RQ 1.13's does not.
+func TestWorkerCleansGroups(t *testing.T) {
+	for _, rq2 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("rq2=%v", rq2), func(t *testing.T) {
+			b := setup(t)
+			g, err := rqlite.NewGroup(b.rdb, "gone", nil)
+			must(t, err)
+			_, err = g.EnqueueMany(b.ctx, b.rq2Queue("other"), []rqlite.Call{{Func: "test.sum", EnqueueOptions: rqlite.EnqueueOptions{Args: []any{0, 0}, JobID: "x-1"}}})
+			must(t, err)
+			must(t, b.rdb.Del(b.ctx, "rq:job:x-1").Err())
+			w, _ := b.worker(t, []string{"default"}, &rqlite.WorkerOptions{Burst: true, RQ2: rq2})
+			must(t, w.Work(b.ctx))
+			left := b.rdb.Exists(b.ctx, "rq:groups", "rq:group:gone").Val()
+			if want := map[bool]int64{false: 2, true: 0}[rq2]; left != want {
+				t.Errorf("%d group keys left after the worker's maintenance, want %d", left, want)
+			}
+		})
+	}
+}

@@ -144,7 +144,8 @@ func (w *Worker) maintainIfDue(ctx context.Context) {
 }
 
 // maintain cleans the registries of the worker's queues, as RQ's
-// clean_registries, under each queue's maintenance lock. RQ 1.13 leaves
+// clean_registries, under each queue's maintenance lock, and in RQ 2.x's
+// layout the groups. RQ 1.13 leaves
 // the lock to expire, so that no worker cleans a queue again for 899 s;
 // RQ 2.x releases it when done, and so does a worker in its layout.
 func (w *Worker) maintain(ctx context.Context) {
@@ -161,6 +162,12 @@ func (w *Worker) maintain(ctx context.Context) {
 		w.abandonedCallbacks(ctx, callbacks)
 		if w.opts.RQ2 {
 			w.c.rdb.Del(ctx, keys.CleaningLock(q))
+		}
+	}
+	if w.opts.RQ2 {
+		// RQ 2.x's run_maintenance_tasks also cleans every group.
+		if err := CleanGroups(ctx, w.c.rdb); err != nil {
+			w.log.Errorf("Cleaning groups: %v", err)
 		}
 	}
 }

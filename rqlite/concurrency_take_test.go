@@ -21,18 +21,7 @@ import (
 func TestConcurrencyTakePopped(t *testing.T) {
 	ctx := context.Background()
 	rdb := rqtest.New(t)
-	tasks := NewTaskRegistry()
-	noop := func(i int) {}
-	tasks.Register("take.noop", noop, "i")
-	q := NewQueue("default", rdb, &QueueOptions{Tasks: tasks})
-	var ids []string
-	for i := range 3 {
-		j, err := q.Enqueue(ctx, noop, i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, j.ID)
-	}
+	tasks, ids := enqueueNoops(t, rdb, 3)
 	qkey := keys.Queue("default")
 	if err := SetConcurrencyLimit(ctx, rdb, LimitQueue, "default", 1); err != nil {
 		t.Fatal(err)

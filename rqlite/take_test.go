@@ -8,6 +8,7 @@ import (
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestFinishTakesNextOnce checks the call that records a job's outcome and
@@ -17,18 +18,7 @@ import (
 func TestFinishTakesNextOnce(t *testing.T) {
 	ctx := context.Background()
 	rdb := rqtest.New(t)
-	tasks := NewTaskRegistry()
-	noop := func(i int) {}
-	tasks.Register("take.noop", noop, "i")
-	q := NewQueue("default", rdb, &QueueOptions{Tasks: tasks})
-	var ids []string
-	for i := range 3 {
-		j, err := q.Enqueue(ctx, noop, i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, j.ID)
-	}
+	tasks, ids := enqueueNoops(t, rdb, 3)
 	w, err := NewWorker(rdb, []string{"default"}, &WorkerOptions{Tasks: tasks,
 		Logger: &Logger{Out: io.Discard, Err: io.Discard, Level: LevelError}})
 	if err != nil {
@@ -81,4 +71,23 @@ func TestFinishTakesNextOnce(t *testing.T) {
 			t.Errorf("next job's %s: %q in Redis, %q in the reply", f, job[f], nexts[0].hash[f])
 		}
 	}
+}
+
+// enqueueNoops registers the task take.noop and enqueues n calls of it in
+// queue default, returning the tasks, the queue and the jobs' IDs.
+func enqueueNoops(t *testing.T, rdb redis.UniversalClient, n int) (*TaskRegistry, []string) {
+	t.Helper()
+	tasks := NewTaskRegistry()
+	noop := func(i int) {}
+	tasks.Register("take.noop", noop, "i")
+	q := NewQueue("default", rdb, &QueueOptions{Tasks: tasks})
+	var ids []string
+	for i := range n {
+		j, err := q.Enqueue(context.Background(), noop, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, j.ID)
+	}
+	return tasks, ids
 }

@@ -63,8 +63,7 @@ func main() {
 	fmt.Println("En Redis, como los lista CronScheduler.all() de RQ:")
 	listar(ctx, rdb)
 	fmt.Printf("Trabajos en cola: avisos %d, cuentas %d\n",
-		rdb.LLen(ctx, "rq:queue:avisos").Val(),
-		rdb.LLen(ctx, "rq:queue:cuentas").Val())
+		contar(ctx, rdb, "avisos"), contar(ctx, rdb, "cuentas"))
 
 	for _, p := range planificadores {
 		if err := p.Stop(ctx); err != nil {
@@ -146,4 +145,13 @@ func listar(ctx context.Context, rdb *redis.Client) {
 				t.NextRun.Format(time.TimeOnly))
 		}
 	}
+}
+
+// contar devuelve cuántos trabajos esperan en la cola nombre.
+func contar(ctx context.Context, rdb *redis.Client, nombre string) int64 {
+	n, err := rqlite.NewQueue(nombre, rdb, nil).Count(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return n
 }

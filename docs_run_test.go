@@ -358,6 +358,11 @@ func (r *pageRunner) command(t *testing.T, file string, blockLine int, line stri
 		r.waitIdle(t, b, line)
 		b.interrupt(t)
 		return b.out.String(), b.err == nil, nil
+	case isCron(args):
+		b := r.start(t, shell)
+		r.waitCron(t, b, line)
+		b.interrupt(t)
+		return b.out.String(), b.err == nil, nil
 	case isServer(args):
 		b := r.start(t, shell)
 		waitFor(t, 30*time.Second, line+" to listen", func() bool { return b.listening() })
@@ -424,6 +429,13 @@ func isLongWorker(args []string) bool {
 		}
 	}
 	return true
+}
+
+// isCron reports whether args start rq cron, which queues periodic jobs
+// until Ctrl-C.
+func isCron(args []string) bool {
+	return len(args) >= 3 && args[0] == "rq" && args[1] == "cron" &&
+		!slices.ContainsFunc(args[2:], func(a string) bool { return a == "--help" || a == "-h" })
 }
 
 // isServer reports whether args start a program that serves HTTP until
@@ -533,9 +545,14 @@ func (r *pageRunner) waitIdle(t *testing.T, b *background, line string) {
 	}
 	waitFor(t, 60*time.Second, line+" to finish its jobs", idle)
 	// The worker writes its last log lines right after it records the
-	// outcome: wait until its output stops growing.
+	// outcome.
+	b.settle(t)
+}
+
+// settle waits until the program's output stops growing.
+func (b *background) settle(t *testing.T) {
 	last := ""
-	waitFor(t, 10*time.Second, line+"'s output to settle", func() bool {
+	waitFor(t, 10*time.Second, b.line+"'s output to settle", func() bool {
 		cur := b.out.String()
 		settled := cur == last && strings.HasSuffix(cur, "\n")
 		last = cur
@@ -546,6 +563,21 @@ func (r *pageRunner) waitIdle(t *testing.T, b *background, line string) {
 	})
 }
 
+// waitCron waits until a cron scheduler has registered itself and its
+// output has settled: it has queued what was due when it started.
+func (r *pageRunner) waitCron(t *testing.T, b *background, line string) {
+	ctx := context.Background()
+	waitFor(t, 60*time.Second, line+" to register", func() bool {
+		select {
+		case <-b.done:
+			return true
+		default:
+		}
+		return r.rdb.ZCard(ctx, "rq:cron_schedulers").Val() > 0
+	})
+	b.settle(t)
+}
+
 var (
 	uuidPattern   = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	workerPattern = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
@@ -554,9 +586,11 @@ var (
 	// RQ 2's worker says its PID and how long each job took.
 	pidPattern   = regexp.MustCompile(`started with PID \d+,`)
 	jobInPattern = regexp.MustCompile(`job in \d+:\d\d:\d\d\.\d+s on worker`)
-	datePattern  = regexp.MustCompile(`\b\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
-	dayPattern   = regexp.MustCompile(`\b\d{4}-\d\d-\d\d([ T]HH:MM:SS)(\.\d+)?`)
-	hostPattern  = regexp.MustCompile(`("host": "|host: )127\.0\.0\.1\b`)
+	// A cron scheduler's default name is RQ's, HOST:PID:6 hex digits.
+	cronNamePattern = regexp.MustCompile(`CronScheduler [\w.-]+:\d+:[0-9a-f]{6}:`)
+	datePattern     = regexp.MustCompile(`\b\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
+	dayPattern      = regexp.MustCompile(`\b\d{4}-\d\d-\d\d([ T]HH:MM:SS)(\.\d+)?`)
+	hostPattern     = regexp.MustCompile(`("host": "|host: )127\.0\.0\.1\b`)
 )
 
 // normalise replaces what differs from run to run in an output: job IDs
@@ -581,6 +615,7 @@ func normalise(s, redisURL string) string {
 	s = tookPattern.ReplaceAllString(s, "He tardado N segundos")
 	s = pidPattern.ReplaceAllString(s, "started with PID N,")
 	s = jobInPattern.ReplaceAllString(s, "job in 0:00:00.NNNNNNs on worker")
+	s = cronNamePattern.ReplaceAllString(s, "CronScheduler HOST:PID:NNNNNN:")
 	for _, p := range []struct {
 		re   *regexp.Regexp
 		name string

@@ -53,7 +53,8 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Printf("  %-22s %-9s grupo %s\n", job.Description, estado, job.GroupID)
+			fmt.Printf("  %-22s %-9s grupo %s\n",
+				job.Description, estado, job.GroupID)
 		}
 	}
 	mostrar("Recién encolados:")
@@ -94,6 +95,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("Grupo %s: %d identificadores en %s\n", grupo.Name, len(ids), grupo.Key())
+		fmt.Printf("Grupo %s: %d identificadores en %s\n",
+			grupo.Name, len(ids), grupo.Key())
 	}
 }

@@ -39,19 +39,23 @@ func main() {
 	// El límite se guarda en Redis, así que lo respetan todos los workers
 	// de rqlite que usen este Redis, en este proceso o en cualquier otro.
 	// Es lo mismo que `rq limit set --queue lenta 2`.
-	err = rqlite.SetConcurrencyLimit(ctx, rdb, rqlite.LimitQueue, nombreCol, limite)
+	err = rqlite.SetConcurrencyLimit(ctx, rdb,
+		rqlite.LimitQueue, nombreCol, limite)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("Límite de la cola %s: %d trabajos a la vez\n", nombreCol, limite)
+	fmt.Printf("Límite de la cola %s: %d trabajos a la vez\n",
+		nombreCol, limite)
 
 	q := rqlite.NewQueue(nombreCol, rdb, nil)
 	for range trabajos {
-		if _, err := q.Enqueue(ctx, tareas.DormirSinEscuchar, segundos); err != nil {
+		_, err := q.Enqueue(ctx, tareas.DormirSinEscuchar, segundos)
+		if err != nil {
 			log.Fatal(err)
 		}
 	}
-	fmt.Printf("Encolados %d trabajos; %d workers los atienden\n", trabajos, nWorkers)
+	fmt.Printf("Encolados %d trabajos; %d workers los atienden\n",
+		trabajos, nWorkers)
 
 	// Cuatro workers, con el registro descartado. JobDone cuenta los
 	// trabajos terminados; al llegar a ocho, se cancela el contexto y
@@ -60,14 +64,15 @@ func main() {
 	var hechos atomic.Int64
 	var wg sync.WaitGroup
 	for range nWorkers {
-		w, err := rqlite.NewWorker(rdb, []string{nombreCol}, &rqlite.WorkerOptions{
+		opciones := &rqlite.WorkerOptions{
 			Logger: &rqlite.Logger{Out: io.Discard, Err: io.Discard},
 			JobDone: func(string, rqlite.Status) {
 				if hechos.Add(1) == trabajos {
 					terminar()
 				}
 			},
-		})
+		}
+		w, err := rqlite.NewWorker(rdb, []string{nombreCol}, opciones)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -107,7 +112,8 @@ func main() {
 	}
 	for _, l := range limites {
 		if l.Kind == rqlite.LimitQueue && l.Name == nombreCol {
-			fmt.Printf("Plazas ocupadas en la cola %s: %d de %d\n", l.Name, l.InUse, l.Max)
+			fmt.Printf("Plazas ocupadas en la cola %s: %d de %d\n",
+				l.Name, l.InUse, l.Max)
 		}
 	}
 }

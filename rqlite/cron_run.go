@@ -114,40 +114,36 @@ func (s *CronScheduler) enqueueDue(ctx context.Context) (n, due int, err error) 
 		due++
 		period, next := e.due(now)
 		e.next = next
-		ok, err := s.claim(ctx, e, period)
+		queued, err := s.enqueue(ctx, e, period, now)
 		switch {
-		case err == nil && ok:
-			err = s.enqueue(ctx, e, now)
-			n++
-		case err == nil:
-			s.log.Debugf("CronScheduler %s: %s of %s was queued by another scheduler", s.name, e.task.Name, wire.FormatTime(period))
-		}
-		if err != nil {
+		case err != nil:
 			errs = append(errs, err)
+		case queued:
+			n++
+		default:
+			s.log.Debugf("CronScheduler %s: %s of %s was queued by another scheduler", s.name, e.task.Name, wire.FormatTime(period))
 		}
 	}
 	return n, due, errors.Join(errs...)
 }
 
-// claim takes the run of e for period, if no scheduler has taken it.
-func (s *CronScheduler) claim(ctx context.Context, e *cronEntry, period time.Time) (bool, error) {
-	key := keys.CronClaim(e.id, strconv.FormatInt(period.UnixMilli(), 10))
-	ok, err := s.rdb.SetNX(ctx, key, s.name, e.claimTTL(period)).Result()
+// enqueue queues the job of e for period unless another scheduler has:
+// the job is written with the period's claim, in one script, so that a
+// period is never claimed without its job, nor queued twice.
+func (s *CronScheduler) enqueue(ctx context.Context, e *cronEntry, period, now time.Time) (bool, error) {
+	q := s.queue(e.job.Queue)
+	j, err := q.prepare(e.task, e.job.options())
 	if err != nil {
-		return false, fmt.Errorf("rqlite: claiming the run of %s for %s: %w", e.task.Name, period.Format(time.RFC3339Nano), err)
+		return false, fmt.Errorf("rqlite: queueing %s on %s: %w", e.task.Name, e.job.Queue, err)
 	}
-	return ok, nil
-}
-
-// enqueue queues one job of e.
-func (s *CronScheduler) enqueue(ctx context.Context, e *cronEntry, now time.Time) error {
-	job, err := s.queue(e.job.Queue).EnqueueCall(ctx, e.task, e.job.options())
-	if err != nil {
-		return fmt.Errorf("rqlite: queueing %s on %s: %w", e.task.Name, e.job.Queue, err)
+	c := &claim{key: keys.CronClaim(e.id, strconv.FormatInt(period.UnixMilli(), 10)), ttl: e.claimTTL(period), value: s.name}
+	job, err := q.writeOnce(ctx, j, c)
+	if err != nil || job == nil {
+		return false, err
 	}
 	e.latest = now
 	s.log.Infof("Enqueued job %s to queue %s (%s)", e.task.Name, e.job.Queue, job.ID)
-	return nil
+	return true, nil
 }
 
 // registerBirth adds the scheduler to the registry and writes its hash,

@@ -3,6 +3,7 @@ package rqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/scripts"
@@ -39,9 +40,31 @@ func checkUnique(o *EnqueueOptions) error {
 // does: in one script, with the same hash as Enqueue writes. A queue that
 // runs its jobs at once then runs it.
 func (q *Queue) enqueueUnique(ctx context.Context, j *prepared) (*Job, error) {
+	job, err := q.writeOnce(ctx, j, nil)
+	if err == nil && job == nil {
+		return nil, &DuplicateJobError{ID: j.job.ID}
+	}
+	return job, err
+}
+
+// A claim is a key that only one writer of a job creates, with the job
+// (scripts.EnqueueUniqueArgs.Claim).
+type claim struct {
+	key   string
+	ttl   time.Duration
+	value string
+}
+
+// writeOnce writes a prepared job in one script unless a job with its ID
+// exists or, with c, unless c's key exists; then it returns a nil job and
+// no error.
+func (q *Queue) writeOnce(ctx context.Context, j *prepared, c *claim) (*Job, error) {
 	id := j.job.ID
 	a := scripts.EnqueueUniqueArgs{Job: keys.Job(id), Queue: keys.Queue(q.Name), AllQueues: keys.Queues,
 		ScheduledRegistry: keys.Scheduled(q.Name), JobID: id, Where: scripts.UniqueBack, TTL: j.ttl}
+	if c != nil {
+		a.Claim, a.ClaimTTL, a.ClaimValue = c.key, c.ttl.Milliseconds(), c.value
+	}
 	status := StatusQueued
 	switch {
 	case !j.at.IsZero():
@@ -57,7 +80,7 @@ func (q *Queue) enqueueUnique(ctx context.Context, j *prepared) (*Job, error) {
 	case err != nil:
 		return nil, fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
 	case !reply.Written:
-		return nil, &DuplicateJobError{ID: id}
+		return nil, nil
 	case a.Where == scripts.UniqueNowhere:
 		return q.runWritten(ctx, j)
 	}

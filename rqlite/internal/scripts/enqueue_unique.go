@@ -21,11 +21,14 @@ type EnqueueUniqueArgs struct {
 	Queue             string `lua:"KEYS[2]"` // keys.Queue(q)
 	AllQueues         string `lua:"KEYS[3]"` // keys.Queues
 	ScheduledRegistry string `lua:"KEYS[4]"` // keys.Scheduled(q)
+	Claim             string `lua:"KEYS[5]"` // a key only one writer creates, such as keys.CronClaim; "" for none
 	JobID             string `lua:"ARGV[1]"`
 	Where             string `lua:"ARGV[2]"`           // UniqueFront, UniqueBack, UniqueNowhere or UniqueScheduled
 	TTL               int64  `lua:"ARGV[3],emptyzero"` // seconds, 0 for none
 	ScheduledScore    int64  `lua:"ARGV[4],emptyzero"` // epoch seconds, for UniqueScheduled
-	Fields            []any  `lua:"ARGV[5..]"`         // field, value... of the job hash, status among them
+	ClaimTTL          int64  `lua:"ARGV[5],emptyzero"` // milliseconds the claim lasts; 0 without a claim
+	ClaimValue        string `lua:"ARGV[6]"`
+	Fields            []any  `lua:"ARGV[7..]"` // field, value... of the job hash, status among them
 }
 
 func (a EnqueueUniqueArgs) check() error {
@@ -33,6 +36,9 @@ func (a EnqueueUniqueArgs) check() error {
 	case UniqueFront, UniqueBack, UniqueNowhere, UniqueScheduled:
 	default:
 		return errors.New("the Where is not one of UniqueFront, UniqueBack, UniqueNowhere, UniqueScheduled")
+	}
+	if (a.Claim == "") != (a.ClaimTTL == 0) {
+		return errors.New("a Claim needs its ClaimTTL, and a ClaimTTL its Claim")
 	}
 	if len(a.Fields)%2 != 0 {
 		return errors.New("the Fields are not field, value pairs")
@@ -42,21 +48,24 @@ func (a EnqueueUniqueArgs) check() error {
 
 // EnqueueUniqueReply is what enqueue_unique.lua answers.
 type EnqueueUniqueReply struct {
-	Written bool // false: a job with this ID exists, and nothing was written
+	Written bool // false: nothing was written, as Claimed says why
+	// Claimed is set when the claim existed; when it is not and nothing
+	// was written, a job with this ID existed.
+	Claimed bool
 }
 
 var enqueueUniqueScript = newScript[EnqueueUniqueArgs]("enqueue_unique.lua")
 
 // RunEnqueueUnique writes a job and queues or schedules it, unless a job
-// with its ID exists.
+// with its ID exists or its claim does.
 func RunEnqueueUnique(ctx context.Context, rdb redis.Scripter, a EnqueueUniqueArgs) (EnqueueUniqueReply, error) {
 	res, err := enqueueUniqueScript.run(ctx, rdb, a)
 	if err != nil {
 		return EnqueueUniqueReply{}, err
 	}
 	n, ok := res.(int64)
-	if !ok || (n != 0 && n != 1) {
+	if !ok || n < 0 || n > 2 {
 		return EnqueueUniqueReply{}, enqueueUniqueScript.replyError(res)
 	}
-	return EnqueueUniqueReply{Written: n == 1}, nil
+	return EnqueueUniqueReply{Written: n == 1, Claimed: n == 2}, nil
 }

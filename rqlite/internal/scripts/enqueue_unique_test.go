@@ -3,6 +3,7 @@ package scripts
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
@@ -99,5 +100,42 @@ func TestRunEnqueueUniqueRefusesBadWhere(t *testing.T) {
 	}
 	if rdb.Exists(context.Background(), keys.Job("x")).Val() != 0 {
 		t.Error("the job was written")
+	}
+}
+
+// A claim is created with the job it guards, or not at all: the first
+// writer gets both; the next one, with a job of another ID, gets neither.
+func TestRunEnqueueUniqueClaim(t *testing.T) {
+	ctx := context.Background()
+	rdb := rqtest.New(t)
+	claim := keys.CronClaim("digest", "1000")
+	for i, id := range []string{"first", "second"} {
+		a := enqueueUniqueArgs(id, "q", UniqueBack)
+		a.Claim, a.ClaimTTL, a.ClaimValue = claim, 60_000, "scheduler-"+id
+		reply, err := RunEnqueueUnique(ctx, rdb, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (EnqueueUniqueReply{Written: i == 0, Claimed: i == 1}); reply != want {
+			t.Errorf("write %d: %+v, want %+v", i+1, reply, want)
+		}
+	}
+	if got := rdb.LRange(ctx, keys.Queue("q"), 0, -1).Val(); len(got) != 1 || got[0] != "first" {
+		t.Errorf("queue %v, want [first]", got)
+	}
+	if rdb.Exists(ctx, keys.Job("second")).Val() != 0 {
+		t.Error("the second job's hash was written")
+	}
+	if v := rdb.Get(ctx, claim).Val(); v != "scheduler-first" {
+		t.Errorf("claim %q, want scheduler-first", v)
+	}
+	if ttl := rdb.PTTL(ctx, claim).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("claim ttl %v, want up to a minute", ttl)
+	}
+	// A claim without its ttl is refused before it reaches Redis.
+	a := enqueueUniqueArgs("third", "q", UniqueBack)
+	a.Claim = claim
+	if _, err := RunEnqueueUnique(ctx, rdb, a); err == nil {
+		t.Error("a claim without a ttl was accepted")
 	}
 }

@@ -1,7 +1,10 @@
 // Command bench measures rqlite with no-op jobs, and in the same run, on the
 // same Redis, its peers asynq and Python RQ (Debian's python3-rq, when
 // installed), then prints a table of the figures and of the project's
-// performance targets, each marked met (✓) or not (✗).
+// performance targets, each marked met (✓) or not (✗). Each target's bound
+// comes from figures of the same run: a multiple of a peer's figure or of
+// a ceiling of Redis (what Redis alone allows, see floor.go and
+// floor_pipeline.go), or the lower of the two, whose term the table names.
 //
 //	cd bench && go run . -url redis://127.0.0.1:6379/15
 //

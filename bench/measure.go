@@ -186,8 +186,11 @@ func (e *env) measure(r *Results) {
 	e.rates(
 		rated{"Redis round trips (PING)", &r.RoundTrip, e.pingRate},
 		rated{"rqlite enqueue", &r.Enqueue, e.rqliteEnqueue},
+		rated{"rqlite enqueue, 16 goroutines", &r.Enqueue16, e.rqliteEnqueue16},
+		rated{"Redis: EnqueueMany's commands, bare", &r.EnqueueManyCeiling, e.enqueueManyCeiling},
 		rated{"rqlite EnqueueMany", &r.EnqueueMany, e.rqliteEnqueueMany},
 		rated{"asynq enqueue", &r.AsynqEnqueue, e.asynqEnqueue},
+		rated{"asynq enqueue, 16 goroutines", &r.AsynqEnqueue16, e.asynqEnqueue16},
 		pyFigure("Python RQ enqueue", &r.RQEnqueue, func(p *pythonRQ) (float64, error) { return e.pyEnqueue(p, pn) }),
 	)
 	e.rates(

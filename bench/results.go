@@ -29,10 +29,14 @@ type Results struct {
 	RoundTrip       *float64 `json:"round_trip_per_s"`
 	RQWritesFloor   *float64 `json:"rq_writes_per_s"`
 	RQWritesFloor10 *float64 `json:"rq_writes_10_per_s"`
+	// The commands of EnqueueMany for batches of 1,000 no-op jobs, built
+	// before the clock starts and sent as bare pipelines, one at a time.
+	EnqueueManyCeiling *float64 `json:"enqueue_many_ceiling_per_s"`
 
 	// rqlite.
 	Enqueue        *float64 `json:"enqueue_per_s"`
 	EnqueueMany    *float64 `json:"enqueue_many_per_s"`
+	Enqueue16      *float64 `json:"enqueue16_per_s"` // Queue.Enqueue from 16 goroutines at once
 	Worker         *float64 `json:"worker_per_s"`
 	Pool10         *float64 `json:"pool10_per_s"`
 	Isolated       *float64 `json:"isolated_per_s"`
@@ -43,11 +47,12 @@ type Results struct {
 	Pool10RSS      *float64 `json:"pool10_rss_mb"`
 
 	// asynq.
-	AsynqEnqueue *float64 `json:"asynq_enqueue_per_s"`
-	AsynqC1      *float64 `json:"asynq_c1_per_s"`
-	AsynqC10     *float64 `json:"asynq_c10_per_s"`
-	AsynqC1RSS   *float64 `json:"asynq_c1_rss_mb"`
-	AsynqC10RSS  *float64 `json:"asynq_c10_rss_mb"`
+	AsynqEnqueue   *float64 `json:"asynq_enqueue_per_s"`
+	AsynqEnqueue16 *float64 `json:"asynq_enqueue16_per_s"` // one client's Enqueue from 16 goroutines at once
+	AsynqC1        *float64 `json:"asynq_c1_per_s"`
+	AsynqC10       *float64 `json:"asynq_c10_per_s"`
+	AsynqC1RSS     *float64 `json:"asynq_c1_rss_mb"`
+	AsynqC10RSS    *float64 `json:"asynq_c10_rss_mb"`
 
 	// Python RQ.
 	RQEnqueue      *float64 `json:"rq_enqueue_per_s"`
@@ -81,88 +86,6 @@ type ConcurrencyPoint struct {
 	PythonRQ *float64 `json:"python_rq"`
 }
 
-// Target is one of the project's performance targets and how this run
-// measured it.
-type Target struct {
-	Name     string   `json:"name"`
-	Measured *float64 `json:"measured"` // the ratio or value compared
-	Unit     string   `json:"unit"`     // "x" for a ratio, else the value's unit
-	Op       string   `json:"op"`       // ">=" or "<="
-	Limit    float64  `json:"limit"`
-	Status   string   `json:"status"` // "pass", "fail" or "not measured"
-	// Ceiling is, for a ratio that a floor of Redis bounds, the most that
-	// ratio could be in this run (the floor over the peer's figure).
-	Ceiling *float64 `json:"ceiling,omitempty"`
-}
-
-// targetSpec defines a target from the figures it compares.
-type targetSpec struct {
-	name  string
-	unit  string
-	op    string
-	limit float64
-	value func(r *Results) *float64
-	// ceiling, when a floor of Redis bounds the ratio, is that bound.
-	ceiling func(r *Results) *float64
-}
-
-// ratio is a/b, or nil when either is unknown.
-func ratio(a, b *float64) *float64 {
-	if a == nil || b == nil || *b == 0 {
-		return nil
-	}
-	return ptr(*a / *b)
-}
-
-func value(v *float64) *float64 { return v }
-
-var targetSpecs = []targetSpec{
-	{"enqueue, one call at a time, vs asynq's enqueue", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Enqueue, r.AsynqEnqueue) },
-		func(r *Results) *float64 { return ratio(r.RoundTrip, r.AsynqEnqueue) }},
-	{"enqueue, one call at a time, vs Python RQ's enqueue", "x", ">=", 8, func(r *Results) *float64 { return ratio(r.Enqueue, r.RQEnqueue) },
-		func(r *Results) *float64 { return ratio(r.RoundTrip, r.RQEnqueue) }},
-	{"EnqueueMany (batches of 1,000) vs asynq's enqueue", "x", ">=", 10, func(r *Results) *float64 { return ratio(r.EnqueueMany, r.AsynqEnqueue) }, nil},
-	{"one worker vs asynq concurrency 1", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Worker, r.AsynqC1) },
-		func(r *Results) *float64 { return ratio(r.RQWritesFloor, r.AsynqC1) }},
-	{"one worker vs Python RQ's SimpleWorker", "x", ">=", 20, func(r *Results) *float64 { return ratio(r.Worker, r.RQSimpleWorker) },
-		func(r *Results) *float64 { return ratio(r.RQWritesFloor, r.RQSimpleWorker) }},
-	{"worker-pool -n 10 vs asynq concurrency 10", "x", ">=", 1.5, func(r *Results) *float64 { return ratio(r.Pool10, r.AsynqC10) },
-		func(r *Results) *float64 { return ratio(r.RQWritesFloor10, r.AsynqC10) }},
-	{"process isolation vs Python RQ's forking Worker", "x", ">=", 10, func(r *Results) *float64 { return ratio(r.Isolated, r.RQWorker) }, nil},
-	{"enqueue→start latency, idle worker, p50", "ms", "<=", 1, func(r *Results) *float64 { return value(r.LatencyP50) }, nil},
-	{"enqueue→start latency, idle worker, p99", "ms", "<=", 5, func(r *Results) *float64 { return value(r.LatencyP99) }, nil},
-	{"idle worker RSS", "MB", "<=", 12, func(r *Results) *float64 { return value(r.WorkerRSS) }, nil},
-	{"idle worker-pool -n 10 RSS", "MB", "<=", 20, func(r *Results) *float64 { return value(r.Pool10RSS) }, nil},
-	{"drain rate, 1,000,000 queued vs 1,000 queued", "x", ">=", 0.9, func(r *Results) *float64 { return ratio(r.Drain1M, r.Drain1k) }, nil},
-	{"rq stats time, large vs small registries", "x", "<=", 1.5, func(r *Results) *float64 { return ratio(r.StatsLarge, r.StatsSmall) }, nil},
-}
-
-// evaluate compares the figures of r with the targets.
-func evaluate(r *Results) []Target {
-	ts := make([]Target, len(targetSpecs))
-	for i, s := range targetSpecs {
-		t := Target{Name: s.name, Unit: s.unit, Op: s.op, Limit: s.limit, Status: "not measured"}
-		if v := s.value(r); v != nil {
-			t.Measured = ptr(round(*v, 2))
-			ok := *t.Measured >= s.limit
-			if s.op == "<=" {
-				ok = *t.Measured <= s.limit
-			}
-			t.Status = "fail"
-			if ok {
-				t.Status = "pass"
-			}
-		}
-		if s.ceiling != nil {
-			if c := s.ceiling(r); c != nil {
-				t.Ceiling = ptr(round(*c, 2))
-			}
-		}
-		ts[i] = t
-	}
-	return ts
-}
-
 // renderTable is the text report of r. It depends only on r, so that a
 // saved JSON reproduces its saved table.
 func renderTable(r *Results) string {
@@ -178,6 +101,7 @@ func renderTable(r *Results) string {
 	writeTable(&b, [][]string{
 		{"", "rqlite", "asynq", "Python RQ"},
 		{"enqueue, one call at a time", rate(r.Enqueue), rate(r.AsynqEnqueue), rate(r.RQEnqueue)},
+		{"enqueue from 16 goroutines at once", rate(r.Enqueue16), rate(r.AsynqEnqueue16), ""},
 		{"EnqueueMany, batches of 1,000", rate(r.EnqueueMany), "", ""},
 		{"one worker, one job at a time¹", rate(r.Worker), rate(r.AsynqC1), rate(r.RQSimpleWorker)},
 		{"10 jobs at a time²", rate(r.Pool10), rate(r.AsynqC10), ""},
@@ -186,10 +110,11 @@ func renderTable(r *Results) string {
 	b.WriteString("¹ rqlite Worker, asynq concurrency 1, Python RQ SimpleWorker; all in burst mode\n")
 	b.WriteString("² rqlite WorkerPool of 10, asynq concurrency 10\n")
 	b.WriteString("³ rqlite Worker with Isolated: true (work horse processes), Python RQ Worker (a fork per job)\n")
-	if r.RoundTrip != nil || r.RQWritesFloor != nil || r.RQWritesFloor10 != nil {
+	if r.RoundTrip != nil || r.RQWritesFloor != nil || r.RQWritesFloor10 != nil || r.EnqueueManyCeiling != nil {
 		b.WriteString("\nCeilings: Redis alone, each Go client making one call at a time (jobs/s)\n")
 		writeTable(&b, [][]string{
 			{"PING round trips, one client: no enqueue that waits for its reply goes faster", rate(r.RoundTrip)},
+			{"EnqueueMany's commands for 1,000 jobs as a bare pipeline, one client: no EnqueueMany goes faster", rate(r.EnqueueManyCeiling)},
 			{"RQ's writes for one job as one bare script, one client: no single RQ worker goes faster", rate(r.RQWritesFloor)},
 			{"the same script, ten clients at once: no pool of RQ workers goes faster", rate(r.RQWritesFloor10)},
 		})
@@ -222,55 +147,8 @@ func renderTable(r *Results) string {
 		{fmt.Sprintf("rq stats, %s entries per registry (median)", thousands(r.StatsLargeEntries)), num(r.StatsLarge, 3, " ms")},
 	})
 
-	b.WriteString("\nTargets\n")
-	rows := [][]string{}
-	pass, fail := 0, 0
-	for _, t := range r.Targets {
-		mark := "–"
-		switch t.Status {
-		case "pass":
-			mark = "✓"
-			pass++
-		case "fail":
-			mark = "✗"
-			fail++
-		}
-		op := "≥"
-		if t.Op == "<=" {
-			op = "≤"
-		}
-		measured := "not measured"
-		if t.Measured != nil {
-			measured = fmtTarget(*t.Measured, t.Unit)
-		}
-		ceiling := ""
-		if t.Ceiling != nil {
-			ceiling = "ceiling " + fmtTarget(*t.Ceiling, t.Unit) + "⁴"
-		}
-		rows = append(rows, []string{mark + " " + t.Name, measured, "target " + op + " " + fmtTarget(t.Limit, t.Unit), ceiling})
-	}
-	writeAligned(&b, rows, "lrll")
-	fmt.Fprintf(&b, "%d met, %d missed, %d not measured\n", pass, fail, len(r.Targets)-pass-fail)
-	if hasCeiling(r.Targets) {
-		b.WriteString("⁴ the most the ratio could be in this run: the matching ceiling above over the peer's figure\n")
-	}
+	writeTargets(&b, r.Targets)
 	return b.String()
-}
-
-func hasCeiling(ts []Target) bool {
-	for _, t := range ts {
-		if t.Ceiling != nil {
-			return true
-		}
-	}
-	return false
-}
-
-func fmtTarget(v float64, unit string) string {
-	if unit == "x" {
-		return trimZeros(fmt.Sprintf("%.2f", v)) + "×"
-	}
-	return trimZeros(fmt.Sprintf("%.2f", v)) + " " + unit
 }
 
 // trimZeros drops the trailing zeros of a decimal number: 1.50 → 1.5.

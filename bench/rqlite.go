@@ -57,12 +57,17 @@ func (e *env) rqliteEnqueueMany() (float64, error) {
 
 // enqueueBatch enqueues the no-op jobs from to to-1 with one EnqueueMany.
 func enqueueBatch(ctx context.Context, q *rqlite.Queue, from, to int) error {
+	_, err := q.EnqueueMany(ctx, noopCalls(from, to))
+	return err
+}
+
+// noopCalls are the calls of the no-op jobs from to to-1.
+func noopCalls(from, to int) []rqlite.Call {
 	calls := make([]rqlite.Call, 0, to-from)
 	for i := from; i < to; i++ {
 		calls = append(calls, rqlite.Call{Func: noop, EnqueueOptions: rqlite.EnqueueOptions{Args: []any{i}}})
 	}
-	_, err := q.EnqueueMany(ctx, calls)
-	return err
+	return calls
 }
 
 // fill enqueues n no-op jobs in the bench queue, untimed, with a few

@@ -62,12 +62,12 @@ func TestEnqueueManyCommands(t *testing.T) {
 
 func TestRenameJobs(t *testing.T) {
 	id := "0123456789abcdef"
-	cmds := [][]any{{"hset", "rq:job:" + id, "status", "queued"}, {"rpush", "rq:queue:bench", id}}
+	cmds := [][]any{{"hset", "job:" + id, "status", "queued"}, {"rpush", "queue:bench", id}}
 	got, err := renameJobs(cmds, []string{id}, 26)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got[0][1] != "rq:job:0000001a89abcdef" || got[1][2] != "0000001a89abcdef" || got[0][2] != "status" {
+	if got[0][1] != "job:0000001a89abcdef" || got[1][2] != "0000001a89abcdef" || got[0][2] != "status" {
 		t.Errorf("renamed %q", got)
 	}
 	if cmds[1][2] != id {

@@ -29,11 +29,13 @@ func main() {
 	q := rqlite.NewQueue("programados", rdb, nil)
 
 	// Uno dentro de dos segundos, y otro a una hora dada: dentro de uno.
+	// La hora se toma antes de encolar el primero, así el segundo toca
+	// siempre un segundo entero antes (RQ guarda la hora en segundos).
+	hora := time.Now().Add(time.Second)
 	luego, err := q.EnqueueIn(ctx, 2*time.Second, tareas.ContarHasta, 2)
 	if err != nil {
 		log.Fatal(err)
 	}
-	hora := time.Now().Add(time.Second)
 	antes, err := q.EnqueueAt(ctx, hora, tareas.TareaPesadaYFalible, 3)
 	if err != nil {
 		log.Fatal(err)

@@ -3,6 +3,8 @@ package rqlite_test
 import (
 	"context"
 	"io"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -42,6 +44,31 @@ func BenchmarkEnqueue(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// BenchmarkEnqueueParallel16 is Enqueue called from 16 goroutines at once
+// (a web service's handlers), each with its own no-op jobs: concurrent
+// calls share round trips. An op is one job.
+func BenchmarkEnqueueParallel16(b *testing.B) {
+	q, _, _ := benchQueue(b)
+	ctx := context.Background()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range 16 {
+		wg.Go(func() {
+			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+				if _, err := q.Enqueue(ctx, "bench.noop", i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
 }
 
 // noopCalls are n calls of the no-op task for EnqueueMany.

@@ -77,11 +77,8 @@ func (q *Queue) EnqueueCall(ctx context.Context, f any, o *EnqueueOptions) (*Job
 	if q.sync && j.at.IsZero() {
 		return q.runSync(ctx, j)
 	}
-	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		q.push(ctx, p, j)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
+	if err := q.pushShared(ctx, j); err != nil {
+		return nil, err
 	}
 	return j.job, nil
 }
@@ -316,29 +313,44 @@ func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared
 	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
 	var front, back []any
 	for _, j := range jobs {
-		id := j.job.ID
-		args := make([]any, 0, len(j.fields)+2)
-		if !j.at.IsZero() {
-			p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
-			args = append(args, "status", string(StatusScheduled))
-			p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
+		if !q.writeJob(ctx, p, j) {
 			continue
 		}
-		args = append(args, "status", string(StatusQueued))
-		args = append(args, j.fields...)
-		p.HSet(ctx, keys.Job(id), args...)
-		if j.ttl > 0 {
-			d := time.Duration(j.ttl) * time.Second
-			p.Expire(ctx, keys.Job(id), d)
-			p.Expire(ctx, keys.Dependents(id), d)
-			p.Expire(ctx, keys.Dependencies(id), d)
-		}
 		if j.atFront {
-			front = append(front, id)
+			front = append(front, j.job.ID)
 		} else {
-			back = append(back, id)
+			back = append(back, j.job.ID)
 		}
 	}
+	q.pushIDs(ctx, p, front, back)
+}
+
+// writeJob writes a prepared job's hash, with its expiry, or schedules the
+// job, and reports whether its ID is still to be pushed to the queue.
+func (q *Queue) writeJob(ctx context.Context, p redis.Pipeliner, j *prepared) bool {
+	id := j.job.ID
+	args := make([]any, 0, len(j.fields)+2)
+	if !j.at.IsZero() {
+		p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
+		args = append(args, "status", string(StatusScheduled))
+		p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
+		return false
+	}
+	args = append(args, "status", string(StatusQueued))
+	args = append(args, j.fields...)
+	p.HSet(ctx, keys.Job(id), args...)
+	if j.ttl > 0 {
+		d := time.Duration(j.ttl) * time.Second
+		p.Expire(ctx, keys.Job(id), d)
+		p.Expire(ctx, keys.Dependents(id), d)
+		p.Expire(ctx, keys.Dependencies(id), d)
+	}
+	return true
+}
+
+// pushIDs pushes job IDs to the front of the queue (the last of front
+// ends first, as with an LPUSH each) and to its back.
+func (q *Queue) pushIDs(ctx context.Context, p redis.Pipeliner, front, back []any) {
 	if len(front) > 0 {
 		p.LPush(ctx, keys.Queue(q.Name), front...)
 	}

@@ -2,6 +2,7 @@ package rqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -34,6 +35,11 @@ import (
 // keeps their context's values) and the caller waits for its outcome,
 // which the client's read and write timeouts bound: a job is never written
 // without its caller learning it.
+
+// ErrSharedWritePanicked is the error of an Enqueue whose job went in a
+// write shared with concurrent calls, sent by another caller in which it
+// panicked (in a go-redis hook): whether the job was written is unknown.
+var ErrSharedWritePanicked = errors.New("rqlite: the write shared with this job panicked in another caller; the job may or may not be written")
 
 // maxBatch is the most jobs of one write; the callers beyond wait for the
 // next.
@@ -87,9 +93,8 @@ func (q *Queue) pushShared(ctx context.Context, j *prepared) error {
 	}
 	flights.m[key] = nil
 	flights.Unlock()
-	err := q.pushAlone(ctx, j)
-	nextFlight(key)
-	return err
+	defer nextFlight(key) // even if a hook panics, as net/http recovers it
+	return q.pushAlone(ctx, j)
 }
 
 // await waits for w's job to be written, or for w to be handed the next
@@ -149,19 +154,31 @@ func nextFlight(key batchKey) {
 
 // sendBatch sends a write of the jobs of batch, whose first caller is the
 // one sending it, then hands on the next write and gives each of the
-// others its outcome.
+// others its outcome. If sending panics (in a hook), the others get
+// ErrSharedWritePanicked before the panic goes on in the sender.
 func (q *Queue) sendBatch(key batchKey, batch []*batchWaiter) {
+	ended := false
+	defer func() {
+		if !ended {
+			for _, w := range batch[1:] {
+				w.err = enqueueError(w.j, ErrSharedWritePanicked)
+				w.done <- struct{}{}
+			}
+			nextFlight(key)
+		}
+	}()
 	ctx := context.WithoutCancel(batch[0].ctx)
+	var errs []error
 	if len(batch) == 1 {
-		batch[0].err = q.pushAlone(ctx, batch[0].j)
-		nextFlight(key)
-		return
+		errs = []error{q.pushAlone(ctx, batch[0].j)}
+	} else {
+		jobs := make([]*prepared, len(batch))
+		for i, w := range batch {
+			jobs[i] = w.j
+		}
+		errs = q.pushEach(ctx, jobs)
 	}
-	jobs := make([]*prepared, len(batch))
-	for i, w := range batch {
-		jobs[i] = w.j
-	}
-	errs := q.pushEach(ctx, jobs)
+	ended = true
 	nextFlight(key)
 	for i, w := range batch {
 		w.err = errs[i]

@@ -243,3 +243,54 @@ func TestEnqueueCancelledInFlightLearnsTheOutcome(t *testing.T) {
 		}
 	}
 }
+
+// errHookPanic is what the hook of TestEnqueuePanicInSharedWrite panics
+// with.
+var errHookPanic = errors.New("hook panic")
+
+// TestEnqueuePanicInSharedWrite makes a hook panic in the caller that
+// sends the second transaction, as a handler's panic that net/http
+// recovers: that caller panics, the others of its write get
+// ErrSharedWritePanicked, and the enqueues after it are not stuck.
+func TestEnqueuePanicInSharedWrite(t *testing.T) {
+	q, rdb, h := batchSetup(t, "panic")
+	ctx := context.Background()
+	hold := make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	defer release()
+	h.gate = func(n int64) error {
+		switch n {
+		case 1:
+			<-hold
+		case 2:
+			panic(errHookPanic)
+		}
+		return nil
+	}
+	recovering := func() (j *Job, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err, _ = r.(error)
+			}
+		}()
+		return enqueueID(ctx, q, "b")()
+	}
+	first, outs := lineUp(t, q, h, []func() (*Job, error){recovering, enqueueID(ctx, q, "c"), enqueueID(ctx, q, "d")},
+		[]bool{true, true, true})
+	release()
+	if o := receive(t, "the first call", first); o.err != nil {
+		t.Fatal(o.err)
+	}
+	if o := receive(t, "the sender", outs[0]); !errors.Is(o.err, errHookPanic) {
+		t.Errorf("the call that sent the write returned %v, %v; want its panic", o.job, o.err)
+	}
+	for i, id := range []string{"c", "d"} {
+		if o := receive(t, id, outs[i+1]); !errors.Is(o.err, ErrSharedWritePanicked) {
+			t.Errorf("the call of %s returned %v, %v; want ErrSharedWritePanicked", id, o.job, o.err)
+		}
+	}
+	if _, err := enqueueID(ctx, q, "e")(); err != nil || !jobExists(t, rdb, "e") {
+		t.Errorf("the next enqueue returned %v", err)
+	}
+	waitUntil(t, "no write in flight", func() bool { return !inFlight(q) })
+}

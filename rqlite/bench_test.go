@@ -48,10 +48,13 @@ func BenchmarkEnqueue(b *testing.B) {
 
 // BenchmarkEnqueueParallel16 is Enqueue called from 16 goroutines at once
 // (a web service's handlers), each with its own no-op jobs: concurrent
-// calls share round trips. An op is one job.
+// calls share round trips. An op is one job; round-trips/op counts the
+// pipelines sent.
 func BenchmarkEnqueueParallel16(b *testing.B) {
-	q, _, _ := benchQueue(b)
+	q, rdb, _ := benchQueue(b)
 	ctx := context.Background()
+	trips := &pipelineCounter{}
+	rdb.AddHook(trips)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ReportAllocs()
@@ -69,6 +72,19 @@ func BenchmarkEnqueueParallel16(b *testing.B) {
 	wg.Wait()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+	b.ReportMetric(float64(trips.n.Load())/float64(b.N), "round-trips/op")
+}
+
+// A pipelineCounter is a go-redis hook that counts pipelines.
+type pipelineCounter struct{ n atomic.Int64 }
+
+func (h *pipelineCounter) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *pipelineCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *pipelineCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
 }
 
 // noopCalls are n calls of the no-op task for EnqueueMany.

@@ -59,7 +59,7 @@ func (q *Queue) Enqueue(ctx context.Context, f any, args ...any) (*Job, error) {
 }
 
 // EnqueueCall puts a call of f in the queue with the given options (nil
-// means none), as RQ's enqueue_call.
+// means none), as RQ's enqueue_call. Concurrent calls share round trips.
 func (q *Queue) EnqueueCall(ctx context.Context, f any, o *EnqueueOptions) (*Job, error) {
 	if o == nil {
 		o = &EnqueueOptions{}

@@ -59,7 +59,18 @@ func (q *Queue) Enqueue(ctx context.Context, f any, args ...any) (*Job, error) {
 }
 
 // EnqueueCall puts a call of f in the queue with the given options (nil
-// means none), as RQ's enqueue_call. Concurrent calls share round trips.
+// means none), as RQ's enqueue_call.
+//
+// Concurrent calls on the same Redis client and queue share round trips:
+// a call that finds no write of this queue's jobs in flight sends its job
+// at once; calls that come while one is in flight wait, and their jobs
+// go together in the next write, in the order the calls came, each job's
+// writes all or none. Each call returns its own job's outcome. A call
+// whose ctx ends while its job waits returns ctx's error, and the job is
+// not written; once the job is in a write being sent, the call waits for
+// the write's outcome (bounded by the client's timeouts) whatever ctx
+// does. Unique jobs, jobs with dependencies and jobs that a synchronous
+// queue runs at once are written alone.
 func (q *Queue) EnqueueCall(ctx context.Context, f any, o *EnqueueOptions) (*Job, error) {
 	if o == nil {
 		o = &EnqueueOptions{}
@@ -302,61 +313,6 @@ func (c *checkedCall) newJob(q *Queue, id string, now time.Time) *Job {
 // schedules it, as RQ's schedule_job.
 func (q *Queue) push(ctx context.Context, p redis.Pipeliner, j *prepared) {
 	q.pushAll(ctx, p, []*prepared{j})
-}
-
-// pushAll writes prepared jobs and queues or schedules them, as push does
-// for each, in fewer commands: the queue is added to rq:queues once, and
-// the IDs are pushed together. The queue ends as it would with a push per
-// job: the jobs at the front in reverse order of the calls (each LPUSH
-// goes before the previous one), the others at the back in order.
-func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared) {
-	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
-	var front, back []any
-	for _, j := range jobs {
-		if !q.writeJob(ctx, p, j) {
-			continue
-		}
-		if j.atFront {
-			front = append(front, j.job.ID)
-		} else {
-			back = append(back, j.job.ID)
-		}
-	}
-	q.pushIDs(ctx, p, front, back)
-}
-
-// writeJob writes a prepared job's hash, with its expiry, or schedules the
-// job, and reports whether its ID is still to be pushed to the queue.
-func (q *Queue) writeJob(ctx context.Context, p redis.Pipeliner, j *prepared) bool {
-	id := j.job.ID
-	args := make([]any, 0, len(j.fields)+2)
-	if !j.at.IsZero() {
-		p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
-		args = append(args, "status", string(StatusScheduled))
-		p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
-		return false
-	}
-	args = append(args, "status", string(StatusQueued))
-	args = append(args, j.fields...)
-	p.HSet(ctx, keys.Job(id), args...)
-	if j.ttl > 0 {
-		d := time.Duration(j.ttl) * time.Second
-		p.Expire(ctx, keys.Job(id), d)
-		p.Expire(ctx, keys.Dependents(id), d)
-		p.Expire(ctx, keys.Dependencies(id), d)
-	}
-	return true
-}
-
-// pushIDs pushes job IDs to the front of the queue (the last of front
-// ends first, as with an LPUSH each) and to its back.
-func (q *Queue) pushIDs(ctx context.Context, p redis.Pipeliner, front, back []any) {
-	if len(front) > 0 {
-		p.LPush(ctx, keys.Queue(q.Name), front...)
-	}
-	if len(back) > 0 {
-		p.RPush(ctx, keys.Queue(q.Name), back...)
-	}
 }
 
 func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {

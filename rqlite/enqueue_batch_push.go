@@ -3,11 +3,68 @@ package rqlite
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
 )
+
+// pushAll writes prepared jobs and queues or schedules them, as push does
+// for each, in fewer commands: the queue is added to rq:queues once, and
+// the IDs are pushed together. The queue ends as it would with a push per
+// job: the jobs at the front in reverse order of the calls (each LPUSH
+// goes before the previous one), the others at the back in order.
+func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared) {
+	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
+	var front, back []any
+	for _, j := range jobs {
+		if !q.writeJob(ctx, p, j) {
+			continue
+		}
+		if j.atFront {
+			front = append(front, j.job.ID)
+		} else {
+			back = append(back, j.job.ID)
+		}
+	}
+	q.pushIDs(ctx, p, front, back)
+}
+
+// writeJob writes a prepared job's hash, with its expiry, or schedules the
+// job, and reports whether its ID is still to be pushed to the queue.
+func (q *Queue) writeJob(ctx context.Context, p redis.Pipeliner, j *prepared) bool {
+	id := j.job.ID
+	args := make([]any, 0, len(j.fields)+2)
+	if !j.at.IsZero() {
+		p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
+		args = append(args, "status", string(StatusScheduled))
+		p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
+		return false
+	}
+	args = append(args, "status", string(StatusQueued))
+	args = append(args, j.fields...)
+	p.HSet(ctx, keys.Job(id), args...)
+	if j.ttl > 0 {
+		d := time.Duration(j.ttl) * time.Second
+		p.Expire(ctx, keys.Job(id), d)
+		p.Expire(ctx, keys.Dependents(id), d)
+		p.Expire(ctx, keys.Dependencies(id), d)
+	}
+	return true
+}
+
+// pushIDs pushes job IDs to the front of the queue (the last of front
+// ends first, as with an LPUSH each) and to its back.
+func (q *Queue) pushIDs(ctx context.Context, p redis.Pipeliner, front, back []any) {
+	if len(front) > 0 {
+		p.LPush(ctx, keys.Queue(q.Name), front...)
+	}
+	if len(back) > 0 {
+		p.RPush(ctx, keys.Queue(q.Name), back...)
+	}
+}
 
 // A jobCmds says which commands of a shared write are a job's: its own,
 // from and to (excluded), and the push of its ID to the queue (-1 for a

@@ -3,6 +3,8 @@ package rqlite_test
 import (
 	"context"
 	"io"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -41,6 +43,47 @@ func BenchmarkEnqueue(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkEnqueueParallel16 is Enqueue called from 16 goroutines at once
+// (a web service's handlers), each with its own no-op jobs: concurrent
+// calls share round trips. An op is one job; round-trips/op counts the
+// pipelines sent.
+func BenchmarkEnqueueParallel16(b *testing.B) {
+	q, rdb, _ := benchQueue(b)
+	ctx := context.Background()
+	trips := &pipelineCounter{}
+	rdb.AddHook(trips)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range 16 {
+		wg.Go(func() {
+			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+				if _, err := q.Enqueue(ctx, "bench.noop", i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+	b.ReportMetric(float64(trips.n.Load())/float64(b.N), "round-trips/op")
+}
+
+// A pipelineCounter is a go-redis hook that counts pipelines.
+type pipelineCounter struct{ n atomic.Int64 }
+
+func (h *pipelineCounter) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *pipelineCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *pipelineCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
 	}
 }
 

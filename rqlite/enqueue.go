@@ -60,6 +60,17 @@ func (q *Queue) Enqueue(ctx context.Context, f any, args ...any) (*Job, error) {
 
 // EnqueueCall puts a call of f in the queue with the given options (nil
 // means none), as RQ's enqueue_call.
+//
+// Concurrent calls on the same Redis client and queue share round trips:
+// a call that finds no write of this queue's jobs in flight sends its job
+// at once; calls that come while one is in flight wait, and their jobs
+// go together in the next write, in the order the calls came, each job's
+// writes all or none. Each call returns its own job's outcome. A call
+// whose ctx ends while its job waits returns ctx's error, and the job is
+// not written; once the job is in a write being sent, the call waits for
+// the write's outcome (bounded by the client's timeouts) whatever ctx
+// does. Unique jobs, jobs with dependencies and jobs that a synchronous
+// queue runs at once are written alone.
 func (q *Queue) EnqueueCall(ctx context.Context, f any, o *EnqueueOptions) (*Job, error) {
 	if o == nil {
 		o = &EnqueueOptions{}
@@ -77,11 +88,8 @@ func (q *Queue) EnqueueCall(ctx context.Context, f any, o *EnqueueOptions) (*Job
 	if q.sync && j.at.IsZero() {
 		return q.runSync(ctx, j)
 	}
-	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		q.push(ctx, p, j)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
+	if err := q.pushShared(ctx, j); err != nil {
+		return nil, err
 	}
 	return j.job, nil
 }
@@ -305,46 +313,6 @@ func (c *checkedCall) newJob(q *Queue, id string, now time.Time) *Job {
 // schedules it, as RQ's schedule_job.
 func (q *Queue) push(ctx context.Context, p redis.Pipeliner, j *prepared) {
 	q.pushAll(ctx, p, []*prepared{j})
-}
-
-// pushAll writes prepared jobs and queues or schedules them, as push does
-// for each, in fewer commands: the queue is added to rq:queues once, and
-// the IDs are pushed together. The queue ends as it would with a push per
-// job: the jobs at the front in reverse order of the calls (each LPUSH
-// goes before the previous one), the others at the back in order.
-func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared) {
-	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
-	var front, back []any
-	for _, j := range jobs {
-		id := j.job.ID
-		args := make([]any, 0, len(j.fields)+2)
-		if !j.at.IsZero() {
-			p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
-			args = append(args, "status", string(StatusScheduled))
-			p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
-			continue
-		}
-		args = append(args, "status", string(StatusQueued))
-		args = append(args, j.fields...)
-		p.HSet(ctx, keys.Job(id), args...)
-		if j.ttl > 0 {
-			d := time.Duration(j.ttl) * time.Second
-			p.Expire(ctx, keys.Job(id), d)
-			p.Expire(ctx, keys.Dependents(id), d)
-			p.Expire(ctx, keys.Dependencies(id), d)
-		}
-		if j.atFront {
-			front = append(front, id)
-		} else {
-			back = append(back, id)
-		}
-	}
-	if len(front) > 0 {
-		p.LPush(ctx, keys.Queue(q.Name), front...)
-	}
-	if len(back) > 0 {
-		p.RPush(ctx, keys.Queue(q.Name), back...)
-	}
 }
 
 func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {

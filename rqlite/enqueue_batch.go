@@ -1,0 +1,206 @@
+package rqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Concurrent enqueues share round trips (group commit). For each Redis
+// client and queue name there is at most one write of plain jobs in
+// flight. A caller that finds none in flight sends its job at once, alone,
+// as an Enqueue always did; callers that arrive while a write is in flight
+// wait, in the order they arrived, and go together in the next write,
+// sent by the first of them as soon as the write in flight ends. No
+// goroutine runs in the background: the callers themselves send the
+// writes, each handing the next write to the first caller waiting.
+//
+// A write of several jobs is one transaction (MULTI/EXEC), as pushAll
+// writes for EnqueueMany: each job's hash, the queue's name added to
+// rq:queues once, the IDs pushed together in the order of the calls. No
+// client sees part of it. A reply error of one command (WRONGTYPE on a
+// job's hash) goes to the caller of that job only, one on a command that
+// the jobs share (the push to the queue) to each of them, and an error
+// of the whole write (the connection, a transaction refused) to each of
+// them: every caller gets the outcome of its own job, as a lone Enqueue
+// would.
+//
+// A caller whose context ends while its job waits gets the context's error,
+// and its job is not written: it leaves the line. Once its job is taken
+// into a write, the write is sent without the callers' cancellation (it
+// keeps their context's values) and the caller waits for its outcome,
+// which the client's read and write timeouts bound: a job is never written
+// without its caller learning it.
+
+// ErrSharedWritePanicked is the error of an Enqueue whose job went in a
+// write shared with concurrent calls, sent by another caller in which it
+// panicked (in a go-redis hook): whether the job was written is unknown.
+var ErrSharedWritePanicked = errors.New("rqlite: the write shared with this job panicked in another caller; the job may or may not be written")
+
+// maxBatch is the most jobs of one write; the callers beyond wait for the
+// next.
+const maxBatch = 512
+
+// A batchKey names what one write goes to: a client and a queue.
+type batchKey struct {
+	rdb   redis.UniversalClient
+	queue string
+}
+
+// flights holds, for each batchKey with a write in flight, the callers
+// waiting for the next write (nil when none are).
+var flights = struct {
+	sync.Mutex
+	m map[batchKey][]*batchWaiter
+}{m: make(map[batchKey][]*batchWaiter)}
+
+// waitState is where a waiting caller's job is, guarded by flights.
+type waitState uint8
+
+const (
+	lineWaiting waitState = iota // in the line, not sent
+	lineTaken                    // in a write: it is sent
+	lineLeft                     // left the line unsent
+)
+
+// A batchWaiter is a caller waiting for the next write.
+type batchWaiter struct {
+	ctx   context.Context
+	j     *prepared
+	state waitState
+	lead  []*batchWaiter // the write this caller sends, when handed it
+	err   error          // the outcome of its job
+	done  chan struct{}  // a receive: the outcome is known, or lead is set
+}
+
+// pushShared writes a prepared job and queues or schedules it, in a write
+// shared with the concurrent calls for the same client and queue.
+func (q *Queue) pushShared(ctx context.Context, j *prepared) error {
+	if t := reflect.TypeOf(q.c.rdb); t == nil || !t.Comparable() {
+		return q.pushAlone(ctx, j)
+	}
+	key := batchKey{rdb: q.c.rdb, queue: q.Name}
+	flights.Lock()
+	if line, flying := flights.m[key]; flying {
+		w := &batchWaiter{ctx: ctx, j: j, done: make(chan struct{}, 1)}
+		flights.m[key] = append(line, w)
+		flights.Unlock()
+		return q.await(key, w)
+	}
+	flights.m[key] = nil
+	flights.Unlock()
+	defer nextFlight(key) // even if a hook panics, as net/http recovers it
+	return q.pushAlone(ctx, j)
+}
+
+// await waits for w's job to be written, or for w to be handed the next
+// write, which it then sends.
+func (q *Queue) await(key batchKey, w *batchWaiter) error {
+	select {
+	case <-w.done:
+	case <-w.ctx.Done():
+		flights.Lock()
+		if w.state == lineWaiting {
+			w.state = lineLeft
+			flights.Unlock()
+			return enqueueError(w.j, w.ctx.Err())
+		}
+		flights.Unlock()
+		<-w.done
+	}
+	if w.lead != nil {
+		q.sendBatch(key, w.lead)
+	}
+	return w.err
+}
+
+// nextFlight ends the write in flight for key: the callers waiting, up to
+// maxBatch, are taken into the next write, handed to the first of them;
+// with none, nothing is in flight any more.
+func nextFlight(key batchKey) {
+	flights.Lock()
+	defer flights.Unlock()
+	line := flights.m[key]
+	var batch []*batchWaiter
+	i := 0
+	for ; i < len(line) && len(batch) < maxBatch; i++ {
+		w := line[i]
+		switch {
+		case w.state == lineLeft:
+		case w.ctx.Err() != nil:
+			w.state, w.err = lineLeft, enqueueError(w.j, w.ctx.Err())
+			w.done <- struct{}{}
+		default:
+			w.state = lineTaken
+			batch = append(batch, w)
+		}
+	}
+	if len(batch) == 0 {
+		delete(flights.m, key)
+		return
+	}
+	if i == len(line) {
+		flights.m[key] = nil
+	} else {
+		flights.m[key] = line[i:]
+	}
+	batch[0].lead = batch
+	batch[0].done <- struct{}{}
+}
+
+// sendBatch sends a write of the jobs of batch, whose first caller is the
+// one sending it, then hands on the next write and gives each of the
+// others its outcome. If sending panics (in a hook), the others get
+// ErrSharedWritePanicked before the panic goes on in the sender.
+func (q *Queue) sendBatch(key batchKey, batch []*batchWaiter) {
+	ended := false
+	defer func() {
+		if !ended {
+			for _, w := range batch[1:] {
+				w.err = enqueueError(w.j, ErrSharedWritePanicked)
+				w.done <- struct{}{}
+			}
+			nextFlight(key)
+		}
+	}()
+	ctx := context.WithoutCancel(batch[0].ctx)
+	var errs []error
+	if len(batch) == 1 {
+		errs = []error{q.pushAlone(ctx, batch[0].j)}
+	} else {
+		jobs := make([]*prepared, len(batch))
+		for i, w := range batch {
+			jobs[i] = w.j
+		}
+		errs = q.pushEach(ctx, jobs)
+	}
+	ended = true
+	nextFlight(key)
+	for i, w := range batch {
+		w.err = errs[i]
+		if i > 0 {
+			w.done <- struct{}{}
+		}
+	}
+}
+
+// pushAlone writes a prepared job and queues or schedules it in one
+// transaction of its own.
+func (q *Queue) pushAlone(ctx context.Context, j *prepared) error {
+	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		q.push(ctx, p, j)
+		return nil
+	}); err != nil {
+		return enqueueError(j, err)
+	}
+	return nil
+}
+
+// enqueueError is the error of a job's enqueue that failed with err.
+func enqueueError(j *prepared, err error) error {
+	return fmt.Errorf("rqlite: enqueue %s: %w", j.job.Description, err)
+}

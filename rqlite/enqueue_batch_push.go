@@ -1,0 +1,162 @@
+package rqlite
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
+)
+
+// pushAll writes prepared jobs and queues or schedules them, as push does
+// for each, in fewer commands: the queue is added to rq:queues once, and
+// the IDs are pushed together. The queue ends as it would with a push per
+// job: the jobs at the front in reverse order of the calls (each LPUSH
+// goes before the previous one), the others at the back in order.
+func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared) {
+	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
+	var front, back []any
+	for _, j := range jobs {
+		if !q.writeJob(ctx, p, j) {
+			continue
+		}
+		if j.atFront {
+			front = append(front, j.job.ID)
+		} else {
+			back = append(back, j.job.ID)
+		}
+	}
+	q.pushIDs(ctx, p, front, back)
+}
+
+// writeJob writes a prepared job's hash, with its expiry, or schedules the
+// job, and reports whether its ID is still to be pushed to the queue.
+func (q *Queue) writeJob(ctx context.Context, p redis.Pipeliner, j *prepared) bool {
+	id := j.job.ID
+	args := make([]any, 0, len(j.fields)+2)
+	if !j.at.IsZero() {
+		p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
+		args = append(args, "status", string(StatusScheduled))
+		p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
+		return false
+	}
+	args = append(args, "status", string(StatusQueued))
+	args = append(args, j.fields...)
+	p.HSet(ctx, keys.Job(id), args...)
+	if j.ttl > 0 {
+		d := time.Duration(j.ttl) * time.Second
+		p.Expire(ctx, keys.Job(id), d)
+		p.Expire(ctx, keys.Dependents(id), d)
+		p.Expire(ctx, keys.Dependencies(id), d)
+	}
+	return true
+}
+
+// pushIDs pushes job IDs to the front of the queue (the last of front
+// ends first, as with an LPUSH each) and to its back.
+func (q *Queue) pushIDs(ctx context.Context, p redis.Pipeliner, front, back []any) {
+	if len(front) > 0 {
+		p.LPush(ctx, keys.Queue(q.Name), front...)
+	}
+	if len(back) > 0 {
+		p.RPush(ctx, keys.Queue(q.Name), back...)
+	}
+}
+
+// A jobCmds says which commands of a shared write are a job's: its own,
+// from and to (excluded), and the push of its ID to the queue (-1 for a
+// scheduled job, which is not pushed).
+type jobCmds struct {
+	from, to, push int
+}
+
+// pushEach writes prepared jobs and queues or schedules them in one
+// transaction, as pushAll does, and returns the outcome of each job: the
+// first error among its own commands, then those it shares with the
+// others (the queue's name added to rq:queues, the push of its ID), then
+// an error of the whole transaction.
+func (q *Queue) pushEach(ctx context.Context, jobs []*prepared) []error {
+	spans := make([]jobCmds, len(jobs))
+	cmds, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
+		var front, back []any
+		for i, j := range jobs {
+			from := p.Len()
+			queued := q.writeJob(ctx, p, j)
+			spans[i] = jobCmds{from: from, to: p.Len(), push: -1}
+			switch {
+			case !queued:
+			case j.atFront:
+				front = append(front, j.job.ID)
+			default:
+				back = append(back, j.job.ID)
+			}
+		}
+		spans = pushIndexes(jobs, spans, p.Len(), len(front) > 0)
+		q.pushIDs(ctx, p, front, back)
+		return nil
+	})
+	return jobErrors(jobs, spans, cmds, err)
+}
+
+// pushIndexes sets the index of the push of each queued job's ID, the
+// pushes coming at index at: the LPUSH first if there is one (hasFront),
+// then the RPUSH.
+func pushIndexes(jobs []*prepared, spans []jobCmds, at int, hasFront bool) []jobCmds {
+	for i, j := range jobs {
+		switch {
+		case !j.at.IsZero():
+		case j.atFront:
+			spans[i].push = at
+		case hasFront:
+			spans[i].push = at + 1
+		default:
+			spans[i].push = at
+		}
+	}
+	return spans
+}
+
+// jobErrors gives each job of a shared write its outcome, from the
+// replies of its commands and the error err of the write: err is each
+// job's unless it is only a command's reply (Redis ran the others).
+func jobErrors(jobs []*prepared, spans []jobCmds, cmds []redis.Cmder, err error) []error {
+	cmdErr := func(k int) error {
+		if k >= 0 && k < len(cmds) {
+			return cmds[k].Err()
+		}
+		return nil
+	}
+	whole := err
+	for k := range cmds {
+		if e := cmdErr(k); e != nil {
+			if errors.Is(err, e) {
+				whole = nil
+			}
+			break
+		}
+	}
+	errs := make([]error, len(jobs))
+	for i, s := range spans {
+		var e error
+		for k := s.from; k < s.to && e == nil; k++ {
+			e = cmdErr(k)
+		}
+		if e == nil {
+			e = cmdErr(0)
+		}
+		if e == nil {
+			e = cmdErr(s.push)
+		}
+		if e == nil {
+			e = whole
+		}
+		if e != nil {
+			errs[i] = enqueueError(jobs[i], e)
+		}
+	}
+	return errs
+}

@@ -2,7 +2,6 @@ package rqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -35,11 +34,6 @@ import (
 // keeps their context's values) and the caller waits for its outcome,
 // which the client's read and write timeouts bound: a job is never written
 // without its caller learning it.
-
-// ErrSharedWritePanicked is the error of an Enqueue whose job went in a
-// write shared with concurrent calls, sent by another caller in which it
-// panicked (in a go-redis hook): whether the job was written is unknown.
-var ErrSharedWritePanicked = errors.New("rqlite: the write shared with this job panicked in another caller; the job may or may not be written")
 
 // maxBatch is the most jobs of one write; the callers beyond wait for the
 // next.

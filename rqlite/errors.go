@@ -21,6 +21,11 @@ var ErrAlreadyCanceled = errors.New("rqlite: job is already canceled")
 // ErrNotRunning is returned when stopping a job that no worker is running.
 var ErrNotRunning = errors.New("rqlite: job is not being run by a worker")
 
+// ErrSharedWritePanicked is the error of an Enqueue whose job went in a
+// write shared with concurrent calls, sent by another caller in which it
+// panicked (in a go-redis hook): whether the job was written is unknown.
+var ErrSharedWritePanicked = errors.New("rqlite: the write shared with this job panicked in another caller; the job may or may not be written")
+
 // An OptionError says that a value given to rqlite (an option, a job ID, a
 // queue, task or worker name, a timeout...) cannot be taken, and why.
 type OptionError struct {

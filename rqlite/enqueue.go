@@ -62,9 +62,9 @@ func (q *Queue) Enqueue(ctx context.Context, f any, args ...any) (*Job, error) {
 // means none), as RQ's enqueue_call.
 //
 // Concurrent calls on the same Redis client and queue share round trips:
-// a call that finds no write of this queue's jobs in flight sends its job
-// at once; calls that come while one is in flight wait, and their jobs
-// go together in the next write, in the order the calls came, each job's
+// a call that finds fewer than two writes of this queue's jobs in flight,
+// and no call waiting, sends its job at once; calls that come while two
+// are in flight wait, and their jobs go together in the next write, in the order the calls came, each job's
 // writes all or none. Each call returns its own job's outcome. A call
 // whose ctx ends while its job waits returns ctx's error, and the job is
 // not written; once the job is in a write being sent, the call waits for

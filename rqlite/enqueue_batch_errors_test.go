@@ -26,6 +26,7 @@ type callResult struct {
 // result and the calls', each received once the call returns.
 func lineUp(t *testing.T, q *Queue, h *writeCounter, calls []func() (*Job, error), inLine []bool) (first <-chan callResult, outs []chan callResult) {
 	t.Helper()
+	oneWriteInFlight(t)
 	start := func(call func() (*Job, error)) chan callResult {
 		ch := make(chan callResult, 1)
 		go func() {

@@ -87,7 +87,11 @@ func lineLen(q *Queue) int {
 	flights.Lock()
 	defer flights.Unlock()
 	n := 0
-	for _, w := range flights.m[batchKey{rdb: q.c.rdb, queue: q.Name}] {
+	f := flights.m[batchKey{rdb: q.c.rdb, queue: q.Name}]
+	if f == nil {
+		return 0
+	}
+	for _, w := range f.line {
 		if w.state == lineWaiting {
 			n++
 		}
@@ -101,6 +105,21 @@ func inFlight(q *Queue) bool {
 	defer flights.Unlock()
 	_, ok := flights.m[batchKey{rdb: q.c.rdb, queue: q.Name}]
 	return ok
+}
+
+// oneWriteInFlight lets one write of a queue be in flight at once until t
+// ends, as the tests of the line expect: they hold the first write and
+// watch who waits for the next.
+func oneWriteInFlight(t *testing.T) {
+	flights.Lock()
+	saved := maxWrites
+	maxWrites = 1
+	flights.Unlock()
+	t.Cleanup(func() {
+		flights.Lock()
+		maxWrites = saved
+		flights.Unlock()
+	})
 }
 
 // holdFirstWrite makes h hold the first pipeline until release is closed.
@@ -139,6 +158,7 @@ func TestEnqueueAloneIsOneRoundTrip(t *testing.T) {
 // each job in the queue in the order the callers came.
 func TestEnqueueWaitingCallersShareOneWrite(t *testing.T) {
 	q, _, h := batchSetup(t, "shared")
+	oneWriteInFlight(t)
 	release := holdFirstWrite(h)
 	defer release()
 	ctx := context.Background()
@@ -169,6 +189,47 @@ func TestEnqueueWaitingCallersShareOneWrite(t *testing.T) {
 	}
 	if !slices.Equal(got, ids) {
 		t.Errorf("queue holds %v, want the callers' jobs in order %v", got, ids)
+	}
+	waitUntil(t, "no write in flight", func() bool { return !inFlight(q) })
+}
+
+// TestEnqueueTwoWritesInFlight holds the first two writes, each a lone
+// caller's, and checks that both are in flight at once, that the next
+// callers wait in line until one of them ends, and that they then go
+// together in one write.
+func TestEnqueueTwoWritesInFlight(t *testing.T) {
+	q, _, h := batchSetup(t, "two")
+	hold := make(chan struct{})
+	h.gate = func(n int64) error {
+		if n <= 2 {
+			<-hold
+		}
+		return nil
+	}
+	release := sync.OnceFunc(func() { close(hold) })
+	defer release()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	call := func(i int) {
+		if _, err := q.Enqueue(ctx, "batch.noop", 0, i); err != nil {
+			t.Error(err)
+		}
+	}
+	for i := range 2 {
+		wg.Go(func() { call(i) })
+		waitUntil(t, fmt.Sprintf("write %d in flight", i+1), func() bool { return h.writes.Load() == int64(i+1) })
+	}
+	for i := 2; i < 6; i++ {
+		wg.Go(func() { call(i) })
+		waitUntil(t, fmt.Sprintf("caller %d in line", i-1), func() bool { return lineLen(q) == i-1 })
+	}
+	release()
+	wg.Wait()
+	if w := h.writes.Load(); w != 3 {
+		t.Errorf("6 jobs took %d transactions, want 3: two alone, then the four waiting together", w)
+	}
+	if n, err := q.Count(ctx); err != nil || n != 6 {
+		t.Errorf("the queue holds %d jobs (%v), want 6", n, err)
 	}
 	waitUntil(t, "no write in flight", func() bool { return !inFlight(q) })
 }

@@ -17,7 +17,8 @@ import (
 // job: the jobs at the front in reverse order of the calls (each LPUSH
 // goes before the previous one), the others at the back in order.
 func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared) {
-	p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
+	queue := keys.Queue(q.Name)
+	p.SAdd(ctx, keys.Queues, queue)
 	var front, back []any
 	for _, j := range jobs {
 		if !q.writeJob(ctx, p, j) {
@@ -29,40 +30,43 @@ func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared
 			back = append(back, j.job.ID)
 		}
 	}
-	q.pushIDs(ctx, p, front, back)
+	pushIDs(ctx, p, queue, front, back)
 }
 
 // writeJob writes a prepared job's hash, with its expiry, or schedules the
 // job, and reports whether its ID is still to be pushed to the queue.
 func (q *Queue) writeJob(ctx context.Context, p redis.Pipeliner, j *prepared) bool {
 	id := j.job.ID
-	args := make([]any, 0, len(j.fields)+2)
+	status := StatusQueued
 	if !j.at.IsZero() {
 		p.ZAdd(ctx, keys.Scheduled(q.Name), redis.Z{Score: float64(wire.Epoch(j.at)), Member: id})
-		args = append(args, "status", string(StatusScheduled))
-		p.HSet(ctx, keys.Job(id), append(args, j.fields...)...)
+		status = StatusScheduled
+	}
+	key := keys.Job(id)
+	// HSET's arguments in one slice, which go-redis's HSet would copy.
+	args := make([]any, 0, len(j.fields)+4)
+	args = append(args, "hset", key, "status", string(status))
+	p.Do(ctx, append(args, j.fields...)...)
+	if status == StatusScheduled {
 		return false
 	}
-	args = append(args, "status", string(StatusQueued))
-	args = append(args, j.fields...)
-	p.HSet(ctx, keys.Job(id), args...)
 	if j.ttl > 0 {
 		d := time.Duration(j.ttl) * time.Second
-		p.Expire(ctx, keys.Job(id), d)
+		p.Expire(ctx, key, d)
 		p.Expire(ctx, keys.Dependents(id), d)
 		p.Expire(ctx, keys.Dependencies(id), d)
 	}
 	return true
 }
 
-// pushIDs pushes job IDs to the front of the queue (the last of front
-// ends first, as with an LPUSH each) and to its back.
-func (q *Queue) pushIDs(ctx context.Context, p redis.Pipeliner, front, back []any) {
+// pushIDs pushes job IDs to the front of the queue list queue (the last
+// of front ends first, as with an LPUSH each) and to its back.
+func pushIDs(ctx context.Context, p redis.Pipeliner, queue string, front, back []any) {
 	if len(front) > 0 {
-		p.LPush(ctx, keys.Queue(q.Name), front...)
+		p.LPush(ctx, queue, front...)
 	}
 	if len(back) > 0 {
-		p.RPush(ctx, keys.Queue(q.Name), back...)
+		p.RPush(ctx, queue, back...)
 	}
 }
 
@@ -81,7 +85,8 @@ type jobCmds struct {
 func (q *Queue) pushEach(ctx context.Context, jobs []*prepared) []error {
 	spans := make([]jobCmds, len(jobs))
 	cmds, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, keys.Queues, keys.Queue(q.Name))
+		queue := keys.Queue(q.Name)
+		p.SAdd(ctx, keys.Queues, queue)
 		var front, back []any
 		for i, j := range jobs {
 			from := p.Len()
@@ -96,7 +101,7 @@ func (q *Queue) pushEach(ctx context.Context, jobs []*prepared) []error {
 			}
 		}
 		spans = pushIndexes(jobs, spans, p.Len(), len(front) > 0)
-		q.pushIDs(ctx, p, front, back)
+		pushIDs(ctx, p, queue, front, back)
 		return nil
 	})
 	return jobErrors(jobs, spans, cmds, err)

@@ -13,6 +13,10 @@ import (
 // The job hash, rq:job:ID: how a Job is written (encode) and read back
 // (decode) in the layout of Python RQ 1.13.
 
+// maxJobFields is room for the fields, values and status that encode and
+// its writers put in a new job's hash, so that they need no second slice.
+const maxJobFields = 48
+
 // encode returns the fields of the hash of a new job, field, value, ...,
 // in the order RQ writes them; the status is left to the writer, which
 // puts it first. rq2 adds the fields that RQ 2.x writes for every job.
@@ -22,8 +26,9 @@ func (j *Job) encode(rq2 bool) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rqlite: the arguments of %s cannot be serialized with %s: %w", j.Description, s.Name(), err)
 	}
-	created := wire.FormatTime(j.CreatedAt)
-	fields := []any{
+	var created any = wire.FormatTime(j.CreatedAt) // boxed once, used twice
+	fields := make([]any, 0, maxJobFields)
+	fields = append(fields,
 		"created_at", created,
 		"data", data,
 		"success_callback_name", j.OnSuccess,
@@ -34,7 +39,7 @@ func (j *Job) encode(rq2 bool) ([]any, error) {
 		"worker_name", "",
 		"origin", j.Origin,
 		"description", j.Description,
-	}
+	)
 	if j.Status == StatusQueued && len(j.DependencyIDs) == 0 {
 		// Queued at once. A scheduled job gets its enqueued_at when its
 		// time comes, a dependent one when its dependencies end.
@@ -256,6 +261,9 @@ func storedDuration(field, s string) (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 }
 
+// noKwargs is the kwargs of a call that has none; only read.
+var noKwargs = map[string]any{}
+
 // encodeCall is the job's data field: the compressed, serialized tuple
 // (func_name, instance, args, kwargs) that RQ stores.
 func encodeCall(s Serializer, name string, args []any, kwargs map[string]any) ([]byte, error) {
@@ -263,7 +271,7 @@ func encodeCall(s Serializer, name string, args []any, kwargs map[string]any) ([
 		args = []any{}
 	}
 	if kwargs == nil {
-		kwargs = map[string]any{}
+		kwargs = noKwargs
 	}
 	b, err := s.Marshal(tuple{name, nil, tuple(args), kwargs})
 	if err != nil {

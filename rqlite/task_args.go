@@ -202,6 +202,9 @@ func convertNumber(n json.Number, t reflect.Type) (reflect.Value, bool) {
 
 // sortedKeys returns the keys of m, sorted.
 func sortedKeys[V any](m map[string]V) []string {
+	if len(m) == 0 {
+		return nil // without the iterator's allocations, for most calls
+	}
 	return slices.Sorted(maps.Keys(m))
 }
 

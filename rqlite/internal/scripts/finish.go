@@ -83,13 +83,9 @@ func RunFinish(ctx context.Context, rdb redis.Scripter, a FinishArgs) (FinishRep
 	enqueued, ok1 := items[0].(int64)
 	retried, ok2 := items[1].(int64)
 	var reply FinishReply
-	ok3 := true
-	switch len(items) {
-	case 2:
-	case 3:
+	ok3 := len(items) == 2
+	if len(items) == 3 {
 		reply.Next, ok3 = readTake(items[2])
-	default:
-		reply.Next, ok3 = readTake(items[2:])
 	}
 	if !ok1 || !ok2 || !ok3 {
 		return FinishReply{}, finishScript.replyError(res)

@@ -72,7 +72,7 @@
 --
 -- Returns {dependents enqueued, 1 if the job will be retried else 0},
 -- followed, when the next job was asked for, by what take returns for it
--- if it is not false: 'suspended', or the queue, ID and hash of the job.
+-- if it is not false: 'suspended', or the job taken, packed (see pack).
 local id, status, now_ts, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ttl = tonumber(ARGV[5])
 local take_next = ARGV[20] == '1'
@@ -100,7 +100,7 @@ local function done(enqueued, retried, counted)
   end
   local next_job = false
   if take_next then
-    worker.prefix, worker.counts = out, counts
+    worker.counts = counts
     -- Copied one by one: unpack would fail on thousands of queues.
     local queue_keys = {}
     for i = 9, #KEYS do
@@ -108,18 +108,17 @@ local function done(enqueued, retried, counted)
     end
     next_job = take(worker, queue_keys, '', not counted)
   end
-  if type(next_job) == 'table' then
-    -- take has made the worker busy with the next job, and its reply
-    -- extends out.
-    return next_job
+  if next_job then
+    out[3] = next_job
+  end
+  if next_job and next_job ~= 'suspended' then
+    -- take has made the worker busy with the next job.
+    return out
   end
   if counted then
     redis.call('HDEL', KEYS[3], 'current_job')
     redis.call('HSET', KEYS[3], 'state', 'idle', 'current_job_working_time', '0', 'last_heartbeat', now_ts, unpack(counts))
     redis.call('EXPIRE', KEYS[3], ARGV[12])
-  end
-  if next_job then
-    out[3] = next_job
   end
   return out
 end

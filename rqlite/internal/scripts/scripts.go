@@ -87,12 +87,13 @@ func newScript[A any](files ...string) *script[A] {
 // run runs the script with a, as its layout sends it. Errors from Redis,
 // redis.Nil included, are returned as they are.
 func (s *script[A]) run(ctx context.Context, rdb redis.Scripter, a A) (any, error) {
-	if c, ok := any(a).(checker); ok {
+	boxed := any(a) // once, for both uses
+	if c, ok := boxed.(checker); ok {
 		if err := c.check(); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrArgs, s.file, err)
 		}
 	}
-	keys, argv, err := marshal(s.slots, reflect.ValueOf(a))
+	keys, argv, err := marshal(s.slots, reflect.ValueOf(boxed))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrArgs, s.file, err)
 	}

@@ -99,7 +99,7 @@ func newSyncWorker(c *conn, queue string, tasks *TaskRegistry) *Worker {
 	w := &Worker{name: "sync", queues: []string{queue}, c: c, sync: true, stopping: make(chan struct{}),
 		log: &Logger{Level: LevelError + 1}, opts: WorkerOptions{Tasks: tasks}}
 	w.opts.setDefaults()
-	w.runner = inProcess{tasks: w.opts.Tasks, log: w.log}
+	w.runner = &inProcess{tasks: w.opts.Tasks, log: w.log}
 	w.fetch = newFetcher(w)
 	return w
 }
@@ -193,7 +193,7 @@ func (w *Worker) newRunner() (runner, error) {
 	if w.opts.Isolated {
 		return newHorseRunner(w.c, w.log)
 	}
-	return inProcess{tasks: w.opts.Tasks, log: w.log}, nil
+	return &inProcess{tasks: w.opts.Tasks, log: w.log}, nil
 }
 
 // loop runs jobs until the worker is to stop.

@@ -187,7 +187,7 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, rec record, takeUntil 
 		return false
 	}
 	if reply.Next.Job != nil {
-		w.fetch.next = taken(reply.Next.Job, "", args.NowMicroseconds)
+		w.fetch.next = taken(reply.Next.Job, "", "")
 		w.fetch.reorder(reply.Next.Job.Queue)
 	}
 	return reply.Retried
@@ -201,6 +201,10 @@ func (w *Worker) finishArgs(d *dequeued, rec record, now time.Time) scripts.Fini
 	if rec.status != StatusFinished {
 		registry = regs.failed
 	}
+	var nowMicros string // read with an execution only
+	if d.execID != "" {
+		nowMicros = epochFloat(now)
+	}
 	_, hasDeps := d.hash["dependency_ids"]
 	if !hasDeps {
 		_, hasDeps = d.hash["dependency_id"]
@@ -212,7 +216,7 @@ func (w *Worker) finishArgs(d *dequeued, rec record, now time.Time) scripts.Fini
 		TTL: rec.ttl, ResultsTTL: rec.streamTTL, StreamEntryType: int(rec.rtype), StreamField: rec.field,
 		FieldValue: rec.value, WorkerCounter: rec.counter, JobSeconds: strconv.FormatFloat(rec.elapsed.Seconds(), 'f', 6, 64),
 		WorkerTTL: int64((w.opts.WorkerTTL + 60*time.Second) / time.Second), QueueName: d.queue, Sync: w.sync,
-		StartedMember: d.member(), ExecutionID: d.execID, ExecutionStarted: d.execStart, NowMicroseconds: epochFloat(now),
+		StartedMember: d.member(), ExecutionID: d.execID, ExecutionStarted: d.execStart, NowMicroseconds: nowMicros,
 		WorkerName: w.name, JobMonitoringInterval: int64(w.opts.JobMonitoringInterval / time.Second),
 		DefaultTimeout: int64(DefaultTimeout / time.Second), HasDependencies: hasDeps,
 	}

@@ -36,7 +36,7 @@ type FinishArgs struct {
 	StartedMember         string `lua:"ARGV[15]"` // the job ID, or ID:EXECUTION
 	ExecutionID           string `lua:"ARGV[16]"` // RQ 2.x's layout only
 	ExecutionStarted      string `lua:"ARGV[17]"` // epoch seconds with microseconds
-	NowMicroseconds       string `lua:"ARGV[18]"`
+	NowMicroseconds       string `lua:"ARGV[18]"` // with an ExecutionID
 	WorkerName            string `lua:"ARGV[19]"`
 	TakeNext              bool   `lua:"ARGV[20]"` // take the worker's next job in the same call
 	JobMonitoringInterval int64  `lua:"ARGV[21]"` // seconds, for TakeNext

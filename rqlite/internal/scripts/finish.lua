@@ -32,7 +32,7 @@
 -- ARGV[15]  the started registry member: the job ID, or ID:EXECUTION
 -- ARGV[16]  in RQ 2.x's layout, the execution's ID; '' for RQ 1.13's
 -- ARGV[17]  when the execution started, epoch seconds with microseconds
--- ARGV[18]  now, epoch seconds with microseconds
+-- ARGV[18]  now, epoch seconds with microseconds (read with ARGV[16] only)
 -- ARGV[19]  the worker's name
 -- ARGV[20]  '1' to take the worker's next job in the same call (see take),
 --           '0' not to

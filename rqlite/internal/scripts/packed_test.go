@@ -2,10 +2,12 @@ package scripts
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
@@ -64,6 +66,19 @@ func TestUnpackJobRejects(t *testing.T) {
 		if _, ok := readTake(res); ok {
 			t.Errorf("readTake(%#v) accepted it", res)
 		}
+	}
+}
+
+// TestReplyErrorIsOneShortLine: the error for a reply that cannot be read
+// shows it on one line, cut short.
+func TestReplyErrorIsOneShortLine(t *testing.T) {
+	hostile := "1:q2:id4:data" + strings.Repeat("\n\x00é", 10000)
+	err := dequeueScript.replyError(hostile)
+	if !errors.Is(err, ErrReply) || strings.ContainsAny(err.Error(), "\n\x00") || len(err.Error()) > maxReplyShown+100 {
+		t.Errorf("reply error of %d bytes: %q", len(err.Error()), err)
+	}
+	if !utf8.ValidString(err.Error()) {
+		t.Errorf("reply error is not UTF-8: %q", err)
 	}
 }
 

@@ -128,7 +128,16 @@ func (b *callBuffers) keep(keys []string, argv []any) {
 	buffers.Put(b)
 }
 
-// replyError reports a reply of the script that its wrapper cannot read.
+// maxReplyShown is how many bytes of a reply that cannot be read its
+// error shows.
+const maxReplyShown = 200
+
+// replyError reports a reply of the script that its wrapper cannot read,
+// on one line and cut short: it may hold anything, of any size.
 func (s *script[A]) replyError(reply any) error {
-	return fmt.Errorf("%w from %s: %v", ErrReply, s.file, reply)
+	shown := fmt.Sprintf("%#v", reply)
+	if len(shown) > maxReplyShown {
+		shown = strings.ToValidUTF8(shown[:maxReplyShown], "") + "..."
+	}
+	return fmt.Errorf("%w from %s: %s", ErrReply, s.file, shown)
 }

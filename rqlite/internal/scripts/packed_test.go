@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"strconv"
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -14,22 +14,23 @@ import (
 )
 
 // packItems packs items as take.lua's pack does.
-func packItems(items ...string) string {
-	var b strings.Builder
-	for _, s := range items {
-		b.WriteString(strconv.Itoa(len(s)))
-		b.WriteByte(':')
-		b.WriteString(s)
+func packItems(items ...string) any {
+	lengths := make([]any, len(items))
+	for i, s := range items {
+		lengths[i] = int64(len(s))
 	}
-	return b.String()
+	return []any{strings.Join(items, ""), lengths}
 }
 
+// packed is a reply of data and lengths.
+func packed(data string, lengths ...any) any { return []any{data, lengths} }
+
 func TestUnpackJob(t *testing.T) {
-	s := packItems("q:1", "id", "data", "\x00\xff:12:", "", "", "meta", "3:abc")
-	job, ok := unpackJob(s)
+	res := packItems("q:1", "id", "data", "\x00\xff:12:", "", "", "meta", "3:abc")
+	job, ok := unpackJob(res)
 	want := map[string]string{"data": "\x00\xff:12:", "": "", "meta": "3:abc"}
 	if !ok || job.Queue != "q:1" || job.ID != "id" || !maps.Equal(job.Hash, want) {
-		t.Fatalf("unpackJob(%q) = %+v, %v", s, job, ok)
+		t.Fatalf("unpackJob(%#v) = %+v, %v", res, job, ok)
 	}
 	if job, ok := unpackJob(packItems("q", "id")); !ok || len(job.Hash) != 0 {
 		t.Errorf("a job without fields: %+v, %v", job, ok)
@@ -38,67 +39,63 @@ func TestUnpackJob(t *testing.T) {
 
 // TestUnpackJobRejects feeds unpackJob hostile replies: each is refused.
 func TestUnpackJobRejects(t *testing.T) {
-	bad := []string{
-		"",                              // no items
-		"1:q",                           // one item
-		packItems("q", "id", "f"),       // a field without its value
-		"1:q2:id1:f",                    // the value's length cut off
-		"1:q2:id1:f5:abc",               // a length past the end
-		"1:q2:id1:f1",                   // a length without ':'
-		"1:q2:id1:f:",                   // no length
-		"1:q2:id-1:a1:b",                // a sign
-		"1:q2:id 1:a1:b",                // a space
-		"1:q2:idx:a1:b",                 // not a digit
-		"1:q2:id99999999999999999999:a", // a huge length
-		"9999999999:x",                  // ten digits
-		"1:q2:id1:a1:b:",                // a stray byte at the end
-		"suspended",
+	bad := []any{
+		nil, "", int64(1), []any{}, []any{"q", "id"},
+		packItems(),               // no items
+		packItems("q"),            // one item
+		packItems("q", "id", "f"), // a field without its value
+		packed("qidfx", int64(1), int64(2), int64(1), int64(0)),   // lengths short of the data
+		packed("qid", int64(1), int64(5)),                         // past the end
+		packed("qid", int64(-1), int64(4)),                        // negative
+		packed("qid", int64(1), int64(math.MaxInt64)),             // huge
+		packed("qid", int64(math.MaxInt64), int64(math.MaxInt64)), // huge, and overflowing
+		packed("qid", "1", "2"),                                   // not integers
+		packed("qid", int64(1), int64(2), []any{}),                // odd, and not an integer
+		[]any{[]byte("qid"), []any{int64(1), int64(2)}},           // data not a string
+		[]any{"qid", []any{int64(1), int64(2)}, "extra"},          // three items
+		[]any{"qid", "12"},                                        // lengths not a list
 	}
-	for _, s := range bad {
-		if job, ok := unpackJob(s); ok {
-			t.Errorf("unpackJob(%q) = %+v, want refused", s, job)
+	for _, res := range bad {
+		if job, ok := unpackJob(res); ok {
+			t.Errorf("unpackJob(%#v) = %+v, want refused", res, job)
 		}
-		if _, ok := readTake(s); ok && s != "suspended" {
-			t.Errorf("readTake(%q) accepted it", s)
-		}
-	}
-	for _, res := range []any{int64(1), []any{"q", "id"}, nil} {
 		if _, ok := readTake(res); ok {
 			t.Errorf("readTake(%#v) accepted it", res)
 		}
 	}
-}
-
-// TestReplyErrorIsOneShortLine: the error for a reply that cannot be read
-// shows it on one line, cut short.
-func TestReplyErrorIsOneShortLine(t *testing.T) {
-	hostile := "1:q2:id4:data" + strings.Repeat("\n\x00é", 10000)
-	err := dequeueScript.replyError(hostile)
-	if !errors.Is(err, ErrReply) || strings.ContainsAny(err.Error(), "\n\x00") || len(err.Error()) > maxReplyShown+100 {
-		t.Errorf("reply error of %d bytes: %q", len(err.Error()), err)
+	if r, ok := readTake("suspended"); !ok || !r.Suspended {
+		t.Errorf("readTake(suspended) = %+v, %v", r, ok)
 	}
-	if !utf8.ValidString(err.Error()) {
-		t.Errorf("reply error is not UTF-8: %q", err)
+	if r, ok := readTake("other"); ok || r.Suspended {
+		t.Errorf("readTake(other) = %+v, %v; want refused", r, ok)
 	}
 }
 
-// FuzzUnpackJob checks that no input makes unpackJob panic, and that what
-// it accepts packs back to the same string.
+// FuzzUnpackJob checks that no data and lengths make unpackJob panic, and
+// that what it accepts covers the data exactly.
 func FuzzUnpackJob(f *testing.F) {
-	f.Add(packItems("q", "id", "f", "v"))
-	f.Add("1:q2:id1:f5:abc")
-	f.Add("999999999:")
-	f.Fuzz(func(t *testing.T, s string) {
-		job, ok := unpackJob(s)
+	f.Add("qidfv", []byte{1, 2, 1, 1})
+	f.Add("qid", []byte{1, 200})
+	f.Add("", []byte{})
+	f.Fuzz(func(t *testing.T, data string, raw []byte) {
+		lengths := make([]any, len(raw))
+		for i, b := range raw {
+			// Small lengths, and now and then a negative or huge one.
+			switch n := int64(b); {
+			case b == 255:
+				lengths[i] = int64(math.MaxInt64)
+			case b >= 200:
+				lengths[i] = 200 - n
+			default:
+				lengths[i] = n
+			}
+		}
+		job, ok := unpackJob(packed(data, lengths...))
 		if !ok {
 			return
 		}
-		n, _ := countPacked(s)
-		if len(job.Hash) > n/2-1 {
-			t.Fatalf("%q: %d fields from %d items", s, len(job.Hash), n)
-		}
-		if !strings.HasPrefix(s, packItems(job.Queue, job.ID)) {
-			t.Fatalf("%q: queue %q and ID %q do not begin it", s, job.Queue, job.ID)
+		if !strings.HasPrefix(data, job.Queue+job.ID) || len(job.Hash) > len(lengths)/2-1 {
+			t.Fatalf("%q %v: took %+v", data, raw, job)
 		}
 	})
 }
@@ -133,5 +130,18 @@ func TestTakePacksAnyBytes(t *testing.T) {
 		if got := fin.Next.Job.Hash[f]; got != v {
 			t.Errorf("next job's %q is %q, want %q", f, got, v)
 		}
+	}
+}
+
+// TestReplyErrorIsOneShortLine: the error for a reply that cannot be read
+// shows it on one line, cut short.
+func TestReplyErrorIsOneShortLine(t *testing.T) {
+	hostile := "1:q2:id4:data" + strings.Repeat("\n\x00é", 10000)
+	err := dequeueScript.replyError(hostile)
+	if !errors.Is(err, ErrReply) || strings.ContainsAny(err.Error(), "\n\x00") || len(err.Error()) > maxReplyShown+100 {
+		t.Errorf("reply error of %d bytes: %q", len(err.Error()), err)
+	}
+	if !utf8.ValidString(err.Error()) {
+		t.Errorf("reply error is not UTF-8: %q", err)
 	}
 }

@@ -42,16 +42,12 @@ type Unresolved struct {
 }
 
 // readTake reads what take returns when it is not false: 'suspended', or
-// the job taken, packed in one string (see unpackJob).
+// the job taken, packed (see unpackJob).
 func readTake(res any) (DequeueReply, bool) {
-	s, ok := res.(string)
-	if !ok {
-		return DequeueReply{}, false
+	if s, ok := res.(string); ok {
+		return DequeueReply{Suspended: s == "suspended"}, s == "suspended"
 	}
-	if s == "suspended" {
-		return DequeueReply{Suspended: true}, true
-	}
-	job, ok := unpackJob(s)
+	job, ok := unpackJob(res)
 	if !ok {
 		return DequeueReply{}, false
 	}

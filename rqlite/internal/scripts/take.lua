@@ -41,22 +41,21 @@
 -- holds a slot of its limits until the script that ends it frees it.
 --
 -- Returns false when every queue is empty, 'suspended' when workers are
--- suspended, or the job taken packed in one string (see pack): queue name,
--- job ID, job hash as field, value..., the hash as it is once started; and,
+-- suspended, or the job taken, packed (see pack): queue name, job ID, job
+-- hash as field, value..., the hash as it is once started; and,
 -- second, the state of the limits (see limits_of) when one is set.
 local started_fields = {last_heartbeat = true, status = true, started_at = true, worker_name = true}
 
--- pack joins the items of list into one string, each as its length in
--- bytes (in decimal), ':' and its bytes: the client reads one bulk string
--- rather than one per item. It begins with a digit, unlike 'suspended'.
+-- pack returns the items of list (strings) as take replies a job: {the
+-- items concatenated, {the length in bytes of each}}. The client reads one
+-- bulk string and small integers rather than a bulk string per item; and
+-- Lua formats no number (tostring costs more than all the rest).
 local function pack(list)
-  local parts = {}
-  for _, s in ipairs(list) do
-    parts[#parts + 1] = #s
-    parts[#parts + 1] = ':'
-    parts[#parts + 1] = s
+  local lengths = {}
+  for i = 1, #list do
+    lengths[i] = #list[i]
   end
-  return table.concat(parts)
+  return {table.concat(list), lengths}
 end
 
 local function start(w, queue_key, id, hold)

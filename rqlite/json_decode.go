@@ -311,7 +311,11 @@ func unquoteJSON(s []byte) string {
 }
 
 func (d *jsonDecoder) array() (any, error) {
-	out := []any{}
+	var out []any
+	if d.pos+1 < len(d.data) && d.data[d.pos+1] != ']' {
+		// Most arrays are short: a job's call is a 4-tuple.
+		out = make([]any, 0, 4)
+	}
 	err := d.elements(']', "after array element", func() error {
 		v, err := d.value()
 		out = append(out, v)
@@ -319,6 +323,9 @@ func (d *jsonDecoder) array() (any, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if out == nil {
+		out = []any{}
 	}
 	return out, nil
 }

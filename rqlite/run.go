@@ -111,24 +111,33 @@ const gracePeriod = 5 * time.Second
 type inProcess struct {
 	tasks *TaskRegistry
 	log   *Logger
+	// ch carries the ran of each job: one channel serves the worker's
+	// jobs one after the other, as the worker receives each job's ran
+	// from it, unless it abandons the job's function, which may still
+	// send; the next job then gets a new channel.
+	ch chan ran
 }
 
-func (p inProcess) start(ctx context.Context, job *Job, _ map[string]string, _ time.Duration) <-chan ran {
-	ch := make(chan ran, 1)
+func (p *inProcess) start(ctx context.Context, job *Job, _ map[string]string, _ time.Duration) <-chan ran {
+	if p.ch == nil {
+		p.ch = make(chan ran, 1)
+	}
+	ch := p.ch
 	go func() { ch <- runTask(ctx, p.tasks, job) }()
 	return ch
 }
 
 // interrupt leaves a function in process to see its context end.
-func (inProcess) interrupt(error) (ran, bool) { return ran{}, false }
+func (*inProcess) interrupt(error) (ran, bool) { return ran{}, false }
 
-func (inProcess) grace() time.Duration { return gracePeriod }
+func (*inProcess) grace() time.Duration { return gracePeriod }
 
 // abandon leaves the goroutine of a function that ignores its context: Go
 // cannot stop it.
-func (p inProcess) abandon(jobID string, cause error) ran {
+func (p *inProcess) abandon(jobID string, cause error) ran {
+	p.ch = nil // the function may yet send its ran
 	p.log.Warnf("Job %s ignored the cancellation of its context; it is left running in the background", jobID)
 	return ran{cause: cause}
 }
 
-func (inProcess) close() {}
+func (*inProcess) close() {}

@@ -45,6 +45,12 @@ type Worker struct {
 
 	unknownFields sync.Map // job fields reported as not understood (job_fields.go)
 
+	// For the jobs run by loop or runOne: their context without its
+	// cancellation (see detached), and the ticker of their heartbeats
+	// (see heartbeats).
+	detachedCtx context.Context
+	hb          *time.Ticker
+
 	mu      sync.Mutex
 	current *running // the job being run, if any
 	done    int      // jobs run so far
@@ -93,7 +99,7 @@ func newSyncWorker(c *conn, queue string, tasks *TaskRegistry) *Worker {
 	w := &Worker{name: "sync", queues: []string{queue}, c: c, sync: true, stopping: make(chan struct{}),
 		log: &Logger{Level: LevelError + 1}, opts: WorkerOptions{Tasks: tasks}}
 	w.opts.setDefaults()
-	w.runner = inProcess{tasks: w.opts.Tasks, log: w.log}
+	w.runner = &inProcess{tasks: w.opts.Tasks, log: w.log}
 	w.fetch = newFetcher(w)
 	return w
 }
@@ -105,6 +111,8 @@ func (w *Worker) runOne(ctx context.Context, id string) error {
 	if err != nil || d == nil {
 		return err
 	}
+	w.detachedCtx = context.WithoutCancel(ctx)
+	defer func() { w.detachedCtx = nil }()
 	w.perform(ctx, d, time.Time{})
 	return nil
 }
@@ -185,11 +193,13 @@ func (w *Worker) newRunner() (runner, error) {
 	if w.opts.Isolated {
 		return newHorseRunner(w.c, w.log)
 	}
-	return inProcess{tasks: w.opts.Tasks, log: w.log}, nil
+	return &inProcess{tasks: w.opts.Tasks, log: w.log}, nil
 }
 
 // loop runs jobs until the worker is to stop.
 func (w *Worker) loop(ctx context.Context) error {
+	w.detachedCtx = context.WithoutCancel(ctx)
+	defer func() { w.detachedCtx = nil }()
 	for {
 		d, err := w.nextJob(ctx)
 		if err != nil || d == nil {
@@ -205,6 +215,23 @@ func (w *Worker) loop(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// logsInfo reports whether the worker's log writes LevelInfo records:
+// the lines logged for each job are only built then.
+func (w *Worker) logsInfo() bool {
+	w.log.init()
+	return w.log.Level <= LevelInfo
+}
+
+// detached returns ctx without its cancellation, for what a job's run
+// must do through a cold shut down: ctx is the context of loop or runOne,
+// which made it once for all their jobs.
+func (w *Worker) detached(ctx context.Context) context.Context {
+	if w.detachedCtx == nil {
+		return context.WithoutCancel(ctx)
+	}
+	return w.detachedCtx
 }
 
 // nextJob returns the job to run next, or nil when the worker is to stop:
@@ -295,11 +322,13 @@ func (w *Worker) perform(ctx context.Context, d *dequeued, takeUntil time.Time) 
 	job := &Job{ID: d.id, c: w.c}
 	decodeErr := job.decode(d.hash)
 	w.warnUnknownFields(d.id, d.hash)
-	desc := d.hash["description"]
-	if desc == "" {
-		desc = d.id
+	if w.logsInfo() {
+		desc := d.hash["description"]
+		if desc == "" {
+			desc = d.id
+		}
+		w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, desc), d.id)
 	}
-	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, desc), d.id)
 	start := time.Now()
 	var out outcome
 	if decodeErr != nil {

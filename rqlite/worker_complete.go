@@ -108,10 +108,13 @@ func (w *Worker) recordSuccess(ctx context.Context, d *dequeued, job *Job, out o
 	seconds := rqSeconds(ttl)
 	w.finish(ctx, d, record{status: StatusFinished, ttl: seconds, streamTTL: true, rtype: ResultSuccessful,
 		field: "return_value", value: rv, counter: "successful_job_count", elapsed: elapsed}, takeUntil)
-	if n, _ := strconv.Atoi(d.hash["repeats_left"]); w.opts.RQ2 && n > 0 {
+	if n := repeatsLeft(d.hash, w.opts.RQ2); n > 0 {
 		// Run again by the finish script (repeat.lua), as RQ 2.x's
 		// handle_job_success logs it.
 		w.log.Infof("Worker %s: job %s scheduled to repeat (%d left)", w.name, d.id, n)
+	}
+	if !w.logsInfo() {
+		return
 	}
 	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, "Job OK"), d.id)
 	switch {
@@ -122,6 +125,17 @@ func (w *Worker) recordSuccess(ctx context.Context, d *dequeued, job *Job, out o
 	default:
 		w.log.Infof("Result is kept for %d seconds", seconds)
 	}
+}
+
+// repeatsLeft is how many more times a job of hash h runs after this
+// run: its repeats_left in RQ 2.x's layout, none in RQ 1.13's.
+func repeatsLeft(h map[string]string, rq2 bool) int {
+	s, ok := h["repeats_left"]
+	if !rq2 || !ok {
+		return 0
+	}
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func (w *Worker) recordFailure(ctx context.Context, d *dequeued, job *Job, out outcome, elapsed time.Duration, takeUntil time.Time) {
@@ -152,7 +166,7 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, rec record, takeUntil 
 	// The outcome is written even during a cold shut down, and through a
 	// Redis outage of up to five minutes; after that the job stays in the
 	// started registry, and the next cleanup fails it (or retries it).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(w.detached(ctx), 5*time.Minute)
 	defer cancel()
 	args := w.finishArgs(d, rec, now)
 	if takeNext {
@@ -173,7 +187,7 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, rec record, takeUntil 
 		return false
 	}
 	if reply.Next.Job != nil {
-		w.fetch.next = taken(reply.Next.Job, "", args.NowMicroseconds)
+		w.fetch.next = taken(reply.Next.Job, "", "")
 		w.fetch.reorder(reply.Next.Job.Queue)
 	}
 	return reply.Retried
@@ -182,22 +196,27 @@ func (w *Worker) finish(ctx context.Context, d *dequeued, rec record, takeUntil 
 // finishArgs are the finish script's arguments for job d's outcome rec,
 // without the next job's.
 func (w *Worker) finishArgs(d *dequeued, rec record, now time.Time) scripts.FinishArgs {
-	registry := keys.Finished(d.queue)
+	regs := w.fetch.registriesOf(d.queue)
+	registry := regs.finished
 	if rec.status != StatusFinished {
-		registry = keys.Failed(d.queue)
+		registry = regs.failed
+	}
+	var nowMicros string // read with an execution only
+	if d.execID != "" {
+		nowMicros = epochFloat(now)
 	}
 	_, hasDeps := d.hash["dependency_ids"]
 	if !hasDeps {
 		_, hasDeps = d.hash["dependency_id"]
 	}
 	return scripts.FinishArgs{
-		Job: keys.Job(d.id), StartedRegistry: keys.Started(d.queue), Worker: w.Key(), Results: keys.Results(d.id),
+		Job: keys.Job(d.id), StartedRegistry: regs.started, Worker: w.fetch.key, Results: keys.Results(d.id),
 		Registry: registry, Dependents: keys.Dependents(d.id), Dependencies: keys.Dependencies(d.id),
 		JobID: d.id, Status: string(rec.status), NowTimestamp: wire.FormatTime(now), NowEpoch: wire.Epoch(now),
 		TTL: rec.ttl, ResultsTTL: rec.streamTTL, StreamEntryType: int(rec.rtype), StreamField: rec.field,
 		FieldValue: rec.value, WorkerCounter: rec.counter, JobSeconds: strconv.FormatFloat(rec.elapsed.Seconds(), 'f', 6, 64),
 		WorkerTTL: int64((w.opts.WorkerTTL + 60*time.Second) / time.Second), QueueName: d.queue, Sync: w.sync,
-		StartedMember: d.member(), ExecutionID: d.execID, ExecutionStarted: d.execStart, NowMicroseconds: epochFloat(now),
+		StartedMember: d.member(), ExecutionID: d.execID, ExecutionStarted: d.execStart, NowMicroseconds: nowMicros,
 		WorkerName: w.name, JobMonitoringInterval: int64(w.opts.JobMonitoringInterval / time.Second),
 		DefaultTimeout: int64(DefaultTimeout / time.Second), HasDependencies: hasDeps,
 	}

@@ -39,7 +39,7 @@ func (w *Worker) execute(ctx context.Context, d *dequeued, job *Job) outcome {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	jobCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	jobCtx, cancel := context.WithCancelCause(w.detached(ctx))
 	defer cancel(nil)
 	if timeout > 0 {
 		var stop context.CancelFunc
@@ -64,7 +64,7 @@ func (w *Worker) setCurrent(r *running) {
 // or its timeout.
 func (w *Worker) supervise(ctx, jobCtx context.Context, cancel context.CancelCauseFunc, d *dequeued,
 	done <-chan ran, timeout time.Duration) ran {
-	hb := time.NewTicker(w.opts.JobMonitoringInterval)
+	hb := w.heartbeats()
 	defer hb.Stop()
 	started := time.Now()
 	stopped := jobCtx.Done()
@@ -88,6 +88,18 @@ func (w *Worker) supervise(ctx, jobCtx context.Context, cancel context.CancelCau
 			return w.runner.abandon(d.id, context.Cause(jobCtx))
 		}
 	}
+}
+
+// heartbeats returns the ticker of a job's heartbeats, started now: the
+// worker's one ticker, reset for each job and stopped after it. (Since Go
+// 1.23 a ticker reset or stopped delivers no tick from before.)
+func (w *Worker) heartbeats() *time.Ticker {
+	if w.hb == nil {
+		w.hb = time.NewTicker(w.opts.JobMonitoringInterval)
+	} else {
+		w.hb.Reset(w.opts.JobMonitoringInterval)
+	}
+	return w.hb
 }
 
 // jobHeartbeatTTL is how long a running job stays in the started registry

@@ -38,6 +38,10 @@ type fetcher struct {
 
 	limits limitState // what the concurrency limits hold back
 
+	// registries holds the registry keys of the queues that jobs were
+	// taken from, built once per queue.
+	registries map[string]queueRegistries
+
 	// shuffle shuffles the queues for DequeueRandom; rand.Shuffle when nil.
 	shuffle func(n int, swap func(i, j int))
 }
@@ -48,6 +52,25 @@ func newFetcher(w *Worker) *fetcher {
 		f.qkeys = append(f.qkeys, keys.Queue(q))
 	}
 	return f
+}
+
+// queueRegistries are the keys of a queue's registries that recording a
+// job's outcome writes.
+type queueRegistries struct {
+	started, finished, failed string
+}
+
+// registriesOf returns the registry keys of queue, built on its first job.
+func (f *fetcher) registriesOf(queue string) queueRegistries {
+	r, ok := f.registries[queue]
+	if !ok {
+		if f.registries == nil {
+			f.registries = map[string]queueRegistries{}
+		}
+		r = queueRegistries{started: keys.Started(queue), finished: keys.Finished(queue), failed: keys.Failed(queue)}
+		f.registries[queue] = r
+	}
+	return r
 }
 
 // dequeued is a job taken from a queue and marked started.

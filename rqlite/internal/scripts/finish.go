@@ -36,7 +36,7 @@ type FinishArgs struct {
 	StartedMember         string `lua:"ARGV[15]"` // the job ID, or ID:EXECUTION
 	ExecutionID           string `lua:"ARGV[16]"` // RQ 2.x's layout only
 	ExecutionStarted      string `lua:"ARGV[17]"` // epoch seconds with microseconds
-	NowMicroseconds       string `lua:"ARGV[18]"`
+	NowMicroseconds       string `lua:"ARGV[18]"` // with an ExecutionID
 	WorkerName            string `lua:"ARGV[19]"`
 	TakeNext              bool   `lua:"ARGV[20]"` // take the worker's next job in the same call
 	JobMonitoringInterval int64  `lua:"ARGV[21]"` // seconds, for TakeNext
@@ -83,13 +83,9 @@ func RunFinish(ctx context.Context, rdb redis.Scripter, a FinishArgs) (FinishRep
 	enqueued, ok1 := items[0].(int64)
 	retried, ok2 := items[1].(int64)
 	var reply FinishReply
-	ok3 := true
-	switch len(items) {
-	case 2:
-	case 3:
+	ok3 := len(items) == 2
+	if len(items) == 3 {
 		reply.Next, ok3 = readTake(items[2])
-	default:
-		reply.Next, ok3 = readTake(items[2:])
 	}
 	if !ok1 || !ok2 || !ok3 {
 		return FinishReply{}, finishScript.replyError(res)

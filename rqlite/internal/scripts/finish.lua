@@ -32,7 +32,7 @@
 -- ARGV[15]  the started registry member: the job ID, or ID:EXECUTION
 -- ARGV[16]  in RQ 2.x's layout, the execution's ID; '' for RQ 1.13's
 -- ARGV[17]  when the execution started, epoch seconds with microseconds
--- ARGV[18]  now, epoch seconds with microseconds
+-- ARGV[18]  now, epoch seconds with microseconds (read with ARGV[16] only)
 -- ARGV[19]  the worker's name
 -- ARGV[20]  '1' to take the worker's next job in the same call (see take),
 --           '0' not to
@@ -72,7 +72,7 @@
 --
 -- Returns {dependents enqueued, 1 if the job will be retried else 0},
 -- followed, when the next job was asked for, by what take returns for it
--- if it is not false: 'suspended', or the queue, ID and hash of the job.
+-- if it is not false: 'suspended', or the job taken, packed (see pack).
 local id, status, now_ts, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ttl = tonumber(ARGV[5])
 local take_next = ARGV[20] == '1'
@@ -100,7 +100,7 @@ local function done(enqueued, retried, counted)
   end
   local next_job = false
   if take_next then
-    worker.prefix, worker.counts = out, counts
+    worker.counts = counts
     -- Copied one by one: unpack would fail on thousands of queues.
     local queue_keys = {}
     for i = 9, #KEYS do
@@ -108,18 +108,17 @@ local function done(enqueued, retried, counted)
     end
     next_job = take(worker, queue_keys, '', not counted)
   end
-  if type(next_job) == 'table' then
-    -- take has made the worker busy with the next job, and its reply
-    -- extends out.
-    return next_job
+  if next_job then
+    out[3] = next_job
+  end
+  if next_job and next_job ~= 'suspended' then
+    -- take has made the worker busy with the next job.
+    return out
   end
   if counted then
     redis.call('HDEL', KEYS[3], 'current_job')
     redis.call('HSET', KEYS[3], 'state', 'idle', 'current_job_working_time', '0', 'last_heartbeat', now_ts, unpack(counts))
     redis.call('EXPIRE', KEYS[3], ARGV[12])
-  end
-  if next_job then
-    out[3] = next_job
   end
   return out
 end

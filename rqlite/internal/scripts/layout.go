@@ -138,8 +138,13 @@ func marshal(slots []slot, v reflect.Value) ([]string, []any, error) {
 			na += n
 		}
 	}
-	keys := sending{keys: true, strs: make([]string, 0, nk)}
-	argv := sending{items: make([]any, 0, na)}
+	return marshalInto(slots, v, make([]string, 0, nk), make([]any, 0, na))
+}
+
+// marshalInto is marshal appending the KEYS and ARGV to keys and argv.
+func marshalInto(slots []slot, v reflect.Value, k []string, a []any) ([]string, []any, error) {
+	keys := sending{keys: true, strs: k}
+	argv := sending{items: a}
 	for _, s := range slots {
 		to := &argv
 		if s.kind == "KEYS" {

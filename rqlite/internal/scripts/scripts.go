@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -87,19 +88,56 @@ func newScript[A any](files ...string) *script[A] {
 // run runs the script with a, as its layout sends it. Errors from Redis,
 // redis.Nil included, are returned as they are.
 func (s *script[A]) run(ctx context.Context, rdb redis.Scripter, a A) (any, error) {
-	if c, ok := any(a).(checker); ok {
+	boxed := any(a) // once, for both uses
+	if c, ok := boxed.(checker); ok {
 		if err := c.check(); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrArgs, s.file, err)
 		}
 	}
-	keys, argv, err := marshal(s.slots, reflect.ValueOf(a))
+	buf := buffers.Get().(*callBuffers)
+	keys, argv, err := marshalInto(s.slots, reflect.ValueOf(boxed), buf.keys[:0], buf.argv[:0])
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrArgs, s.file, err)
 	}
-	return s.lua.Run(ctx, rdb, keys, argv...).Result()
+	res, err := s.lua.Run(ctx, rdb, keys, argv...).Result()
+	buf.keep(keys, argv)
+	return res, err
 }
 
-// replyError reports a reply of the script that its wrapper cannot read.
+// callBuffers are the KEYS and ARGV slices of a call, kept for the next
+// once the call is done: go-redis copies them into its command.
+type callBuffers struct {
+	keys []string
+	argv []any
+}
+
+var buffers = sync.Pool{New: func() any { return new(callBuffers) }}
+
+// maxKeptItems is the most KEYS or ARGV that callBuffers keep: the slices
+// of a call with more (a worker on thousands of queues) are dropped.
+const maxKeptItems = 256
+
+// keep empties keys and argv and puts them back in the pool.
+func (b *callBuffers) keep(keys []string, argv []any) {
+	if cap(keys) > maxKeptItems || cap(argv) > maxKeptItems {
+		return
+	}
+	clear(keys)
+	clear(argv)
+	b.keys, b.argv = keys[:0], argv[:0]
+	buffers.Put(b)
+}
+
+// maxReplyShown is how many bytes of a reply that cannot be read its
+// error shows.
+const maxReplyShown = 200
+
+// replyError reports a reply of the script that its wrapper cannot read,
+// on one line and cut short: it may hold anything, of any size.
 func (s *script[A]) replyError(reply any) error {
-	return fmt.Errorf("%w from %s: %v", ErrReply, s.file, reply)
+	shown := fmt.Sprintf("%#v", reply)
+	if len(shown) > maxReplyShown {
+		shown = strings.ToValidUTF8(shown[:maxReplyShown], "") + "..."
+	}
+	return fmt.Errorf("%w from %s: %s", ErrReply, s.file, shown)
 }

@@ -42,22 +42,14 @@ type Unresolved struct {
 }
 
 // readTake reads what take returns when it is not false: 'suspended', or
-// the queue, ID and hash of the job taken.
+// the job taken, packed (see unpackJob).
 func readTake(res any) (DequeueReply, bool) {
 	if s, ok := res.(string); ok {
-		return DequeueReply{Suspended: true}, s == "suspended"
+		return DequeueReply{Suspended: s == "suspended"}, s == "suspended"
 	}
-	items, ok := res.([]any)
-	if !ok || len(items) < 2 || len(items)%2 != 0 {
-		return DequeueReply{}, false
-	}
-	all, ok := stringList(items)
+	job, ok := unpackJob(res)
 	if !ok {
 		return DequeueReply{}, false
-	}
-	job := &TakenJob{Queue: all[0], ID: all[1], Hash: make(map[string]string, len(all)/2-1)}
-	for i := 2; i < len(all); i += 2 {
-		job.Hash[all[i]] = all[i+1]
 	}
 	return DequeueReply{Job: job}, true
 }

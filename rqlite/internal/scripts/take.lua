@@ -18,8 +18,6 @@
 --   now_float        now, epoch seconds with microseconds (RQ 2.x)
 --   suspended        the key rq:suspended
 --   finishing        the ID of the job whose end the call records, if any
---   prefix           a table that the reply extends, if any: its items
---                    come first
 --   counts           field, value... to write in the worker hash with the
 --                    job (the counters that the end of the previous job
 --                    updated), if any
@@ -43,10 +41,22 @@
 -- holds a slot of its limits until the script that ends it frees it.
 --
 -- Returns false when every queue is empty, 'suspended' when workers are
--- suspended, or {queue name, job ID, job hash as field, value...}, the
--- hash as it is once started; and, second, the state of the limits (see
--- limits_of) when one is set.
+-- suspended, or the job taken, packed (see pack): queue name, job ID, job
+-- hash as field, value..., the hash as it is once started; and,
+-- second, the state of the limits (see limits_of) when one is set.
 local started_fields = {last_heartbeat = true, status = true, started_at = true, worker_name = true}
+
+-- pack returns the items of list (strings) as take replies a job: {the
+-- items concatenated, {the length in bytes of each}}. The client reads one
+-- bulk string and small integers rather than a bulk string per item; and
+-- Lua formats no number (tostring costs more than all the rest).
+local function pack(list)
+  local lengths = {}
+  for i = 1, #list do
+    lengths[i] = #list[i]
+  end
+  return {table.concat(list), lengths}
+end
 
 local function start(w, queue_key, id, hold)
   local job = KEY.job(id)
@@ -58,8 +68,7 @@ local function start(w, queue_key, id, hold)
   local queue = KEY.queue_name(queue_key)
   local values = {last_heartbeat = w.now_ts, status = 'started', started_at = w.now_ts, worker_name = w.name}
   local timeout
-  local out = w.prefix or {}
-  out[#out + 1] = queue
+  local out = {queue}
   out[#out + 1] = id
   for i = 1, #hash, 2 do
     local f = hash[i]
@@ -104,7 +113,7 @@ local function start(w, queue_key, id, hold)
   redis.call('HSET', job, 'last_heartbeat', w.now_ts, 'status', 'started',
     'started_at', w.now_ts, 'worker_name', w.name)
   redis.call('PERSIST', job)
-  return out
+  return pack(out)
 end
 
 -- current returns the reply for the job that worker w started and has not
@@ -118,13 +127,11 @@ local function current(w)
   if redis.call('HGET', job, 'status') ~= 'started' or redis.call('HGET', job, 'worker_name') ~= w.name then
     return nil
   end
-  local out = w.prefix or {}
-  out[#out + 1] = redis.call('HGET', job, 'origin') or ''
-  out[#out + 1] = id
+  local out = {redis.call('HGET', job, 'origin') or '', id}
   for _, v in ipairs(redis.call('HGETALL', job)) do
     out[#out + 1] = v
   end
-  return out
+  return pack(out)
 end
 
 -- take_limited takes the first job of queue key if its limits allow it;

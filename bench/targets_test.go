@@ -116,20 +116,24 @@ func TestTargetsAtMost(t *testing.T) {
 	}
 }
 
-// TestSavedResultsWithoutNewFigures checks that the figures saved before
-// the 16-goroutine and EnqueueMany-ceiling figures existed are reported
-// as not measured, and the targets that need them as not computable.
+// TestSavedResultsWithoutNewFigures checks that figures saved before the
+// 16-goroutine and EnqueueMany-ceiling figures existed (the saved run
+// without them) are reported as not measured, and the targets that need
+// them as not computable.
 func TestSavedResultsWithoutNewFigures(t *testing.T) {
 	data, err := os.ReadFile("resultados.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys map[string]any
-	if err := json.Unmarshal(data, &keys); err != nil {
+	var saved map[string]any
+	if err := json.Unmarshal(data, &saved); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := keys["enqueue16_per_s"]; ok {
-		t.Skip("resultados.json has the new figures")
+	for _, k := range []string{"enqueue16_per_s", "asynq_enqueue16_per_s", "enqueue_many_ceiling_per_s"} {
+		delete(saved, k)
+	}
+	if data, err = json.Marshal(saved); err != nil {
+		t.Fatal(err)
 	}
 	var r Results
 	if err := json.Unmarshal(data, &r); err != nil {
@@ -144,14 +148,25 @@ func TestSavedResultsWithoutNewFigures(t *testing.T) {
 	}
 	out := renderTable(&r)
 	for _, want := range []string{
-		"enqueue from 16 goroutines at once        -        -\n",
-		"EnqueueMany's commands for 1,000 jobs as a bare pipeline, one client: no EnqueueMany goes faster        -\n",
-		"– enqueue from 16 goroutines at once        not measured   ≥ 1.5× asynq from 16 goroutines (not measured): not computable\n",
+		"enqueue from 16 goroutines at once - -",
+		"EnqueueMany's commands for 1,000 jobs as a bare pipeline, one client: no EnqueueMany goes faster -",
+		"– enqueue from 16 goroutines at once not measured ≥ 1.5× asynq from 16 goroutines (not measured): not computable",
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the table has no %q:\n%s", want, out)
+		if !hasLine(out, want) {
+			t.Errorf("the table has no line %q (spaces aside):\n%s", want, out)
 		}
 	}
+}
+
+// hasLine reports whether text has a line whose words are those of want.
+func hasLine(text, want string) bool {
+	w := strings.Join(strings.Fields(want), " ")
+	for line := range strings.Lines(text) {
+		if strings.Join(strings.Fields(line), " ") == w {
+			return true
+		}
+	}
+	return false
 }
 
 func TestJSONHasTheNewFigures(t *testing.T) {

@@ -115,18 +115,13 @@ func TestEnqueueFailedWriteFailsEachOfItsCallers(t *testing.T) {
 	q, rdb, h := batchSetup(t, "failed")
 	ctx := context.Background()
 	injected := errors.New("injected failure of the second write")
-	hold := make(chan struct{})
-	release := sync.OnceFunc(func() { close(hold) })
-	defer release()
-	h.gate = func(n int64) error {
-		switch n {
-		case 1:
-			<-hold
-		case 2:
+	release := holdWrites(h, 1, func(n int64) error {
+		if n == 2 {
 			return injected
 		}
 		return nil
-	}
+	})
+	defer release()
 	ids := []string{"b", "c", "d"}
 	first, outs := lineUp(t, q, h, []func() (*Job, error){enqueueID(ctx, q, "b"), enqueueID(ctx, q, "c"), enqueueID(ctx, q, "d")},
 		[]bool{true, true, true})
@@ -256,18 +251,13 @@ var errHookPanic = errors.New("hook panic")
 func TestEnqueuePanicInSharedWrite(t *testing.T) {
 	q, rdb, h := batchSetup(t, "panic")
 	ctx := context.Background()
-	hold := make(chan struct{})
-	release := sync.OnceFunc(func() { close(hold) })
-	defer release()
-	h.gate = func(n int64) error {
-		switch n {
-		case 1:
-			<-hold
-		case 2:
+	release := holdWrites(h, 1, func(n int64) error {
+		if n == 2 {
 			panic(errHookPanic)
 		}
 		return nil
-	}
+	})
+	defer release()
 	recovering := func() (j *Job, err error) {
 		defer func() {
 			if r := recover(); r != nil {

@@ -122,17 +122,24 @@ func oneWriteInFlight(t *testing.T) {
 	})
 }
 
-// holdFirstWrite makes h hold the first pipeline until release is closed.
-func holdFirstWrite(h *writeCounter) (release func()) {
+// holdWrites makes h hold its pipelines up to the held-th until release
+// is called, and hands each later one to then (nil: sent as it is).
+func holdWrites(h *writeCounter, held int64, then func(n int64) error) (release func()) {
 	ch := make(chan struct{})
 	h.gate = func(n int64) error {
-		if n == 1 {
+		switch {
+		case n <= held:
 			<-ch
+		case then != nil:
+			return then(n)
 		}
 		return nil
 	}
 	return sync.OnceFunc(func() { close(ch) })
 }
+
+// holdFirstWrite makes h hold the first pipeline until release is called.
+func holdFirstWrite(h *writeCounter) (release func()) { return holdWrites(h, 1, nil) }
 
 // TestEnqueueAloneIsOneRoundTrip checks that a lone Enqueue makes one
 // round trip, a transaction of its job's writes, and leaves nothing in
@@ -199,14 +206,7 @@ func TestEnqueueWaitingCallersShareOneWrite(t *testing.T) {
 // together in one write.
 func TestEnqueueTwoWritesInFlight(t *testing.T) {
 	q, _, h := batchSetup(t, "two")
-	hold := make(chan struct{})
-	h.gate = func(n int64) error {
-		if n <= 2 {
-			<-hold
-		}
-		return nil
-	}
-	release := sync.OnceFunc(func() { close(hold) })
+	release := holdWrites(h, 2, nil)
 	defer release()
 	ctx := context.Background()
 	var wg sync.WaitGroup

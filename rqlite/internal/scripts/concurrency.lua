@@ -122,9 +122,15 @@ local function hold_slots(hold, queue, member, score)
   end
 end
 
--- release_slots frees the slots that job member of queue holds, if any.
+-- release_slots frees the slots that job member of queue holds, if any:
+-- one EXISTS when no job holds a slot of the queue's limit or of a task's,
+-- as when no limit is set.
 local function release_slots(member, queue)
-  redis.call('ZREM', KEY.queue_slots(queue), member)
+  local slots = KEY.queue_slots(queue)
+  if redis.call('EXISTS', slots, KEY.limit_holders) == 0 then
+    return
+  end
+  redis.call('ZREM', slots, member)
   local task = redis.call('HGET', KEY.limit_holders, member)
   if task then
     redis.call('ZREM', KEY.task_slots(task), member)

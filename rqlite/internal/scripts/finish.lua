@@ -150,8 +150,9 @@ if ARGV[16] ~= '' then
   redis.call('DEL', KEY.execution(ARGV[15]))
   redis.call('ZREM', KEY.executions(id), ARGV[16])
 end
-local exists = redis.call('EXISTS', KEYS[1]) == 1
-if status == 'failed' and exists and retry(id, ARGV[13], now, now_ts, ARGV[16] ~= '') then
+-- From here the job's hash exists: it had a status, or was just written
+-- again.
+if status == 'failed' and retry(id, ARGV[13], now, now_ts, ARGV[16] ~= '') then
   if ARGV[16] ~= '' then
     -- RQ 2.x saves the whole job when it retries it, its end time too,
     -- which its scheduler reads (Job.should_enqueue_at_front).
@@ -161,7 +162,7 @@ if status == 'failed' and exists and retry(id, ARGV[13], now, now_ts, ARGV[16] ~
 end
 -- In RQ 2.x's layout a job that succeeds with repeats left runs again (see
 -- repeat_job); RQ 1.13 knows no repeats_left and ignores it.
-local repeats = status == 'finished' and exists and ARGV[16] ~= ''
+local repeats = status == 'finished' and ARGV[16] ~= ''
 if ttl == 0 then
   -- Nothing is kept of the job; its dependents go on as if it were kept.
   local enqueued = enqueue_dependents(id, now_ts, id)
@@ -174,22 +175,20 @@ if ttl == 0 then
   return done(enqueued, 0, true)
 end
 local enqueued, waiting = 0, false
-if exists then
-  redis.call('HSET', KEYS[1], 'status', status, 'ended_at', now_ts)
-  local fields = {'type', ARGV[7]}
-  if ARGV[16] ~= '' then
-    fields[#fields + 1], fields[#fields + 2] = 'worker_name', ARGV[19]
-  end
-  if ARGV[9] ~= '' then
-    fields[#fields + 1], fields[#fields + 2] = ARGV[8], ARGV[9]
-  end
-  if ARGV[16] ~= '' then
-    fields[#fields + 1], fields[#fields + 2] = 'execution_id', ARGV[16]
-    fields[#fields + 1], fields[#fields + 2] = 'execution_started_at', ARGV[17]
-    fields[#fields + 1], fields[#fields + 2] = 'execution_ended_at', ARGV[18]
-  end
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10', '*', unpack(fields))
+redis.call('HSET', KEYS[1], 'status', status, 'ended_at', now_ts)
+local fields = {'type', ARGV[7]}
+if ARGV[16] ~= '' then
+  fields[#fields + 1], fields[#fields + 2] = 'worker_name', ARGV[19]
 end
+if ARGV[9] ~= '' then
+  fields[#fields + 1], fields[#fields + 2] = ARGV[8], ARGV[9]
+end
+if ARGV[16] ~= '' then
+  fields[#fields + 1], fields[#fields + 2] = 'execution_id', ARGV[16]
+  fields[#fields + 1], fields[#fields + 2] = 'execution_started_at', ARGV[17]
+  fields[#fields + 1], fields[#fields + 2] = 'execution_ended_at', ARGV[18]
+end
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10', '*', unpack(fields))
 -- The dependents whose dependencies are now all done are queued; the set
 -- of those still waiting, if any, expires with the job.
 if prior == 'canceled' and ARGV[16] ~= '' then
@@ -202,43 +201,41 @@ end
 -- A repeated job keeps its result entry and its finished registry entry,
 -- but RQ 2.x skips job.cleanup: its hash and sets get no TTL here.
 local repeated = repeats and repeat_job(id, ARGV[13], now, now_ts)
-if exists then
-  -- The job's keys that exist get its TTL: a job without dependencies has
-  -- no dependencies set, and one whose dependents are all queued has no
-  -- dependents set any more.
-  local others = {}
-  if waiting and not repeated then
-    others[#others + 1] = KEYS[6]
+-- The job's keys that exist get its TTL: a job without dependencies has
+-- no dependencies set, and one whose dependents are all queued has no
+-- dependents set any more.
+local others = {}
+if waiting and not repeated then
+  others[#others + 1] = KEYS[6]
+end
+if ARGV[23] ~= '0' and not repeated then
+  others[#others + 1] = KEYS[7]
+end
+if ARGV[6] == '1' then
+  others[#others + 1] = KEYS[4]
+end
+if ttl > 0 then
+  redis.call('ZADD', KEYS[5], now + ttl, id)
+  if not repeated then
+    redis.call('EXPIRE', KEYS[1], ttl)
   end
-  if ARGV[23] ~= '0' and not repeated then
-    others[#others + 1] = KEYS[7]
+  for _, k in ipairs(others) do
+    redis.call('EXPIRE', k, ttl)
   end
-  if ARGV[6] == '1' then
-    others[#others + 1] = KEYS[4]
+else
+  -- Kept for ever. A finished job's score is +inf; RQ stores a negative
+  -- failure TTL as the score itself.
+  local score = ttl
+  if status == 'finished' then
+    score = '+inf'
   end
-  if ttl > 0 then
-    redis.call('ZADD', KEYS[5], now + ttl, id)
-    if not repeated then
-      redis.call('EXPIRE', KEYS[1], ttl)
-    end
-    for _, k in ipairs(others) do
-      redis.call('EXPIRE', k, ttl)
-    end
-  else
-    -- Kept for ever. A finished job's score is +inf; RQ stores a negative
-    -- failure TTL as the score itself.
-    local score = ttl
-    if status == 'finished' then
-      score = '+inf'
-    end
-    redis.call('ZADD', KEYS[5], score, id)
-    if not repeated then
-      redis.call('PERSIST', KEYS[1])
-    end
-    for _, k in ipairs(others) do
-      if k ~= KEYS[6] and k ~= KEYS[7] then
-        redis.call('PERSIST', k)
-      end
+  redis.call('ZADD', KEYS[5], score, id)
+  if not repeated then
+    redis.call('PERSIST', KEYS[1])
+  end
+  for _, k in ipairs(others) do
+    if k ~= KEYS[6] and k ~= KEYS[7] then
+      redis.call('PERSIST', k)
     end
   end
 end

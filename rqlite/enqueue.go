@@ -146,7 +146,7 @@ func (q *Queue) writeMany(ctx context.Context, batch []*prepared, also func(redi
 	now := q.c.now()
 	var read func() (scripts.EnqueueManyDependentReply, error)
 	if _, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		q.pushAll(ctx, p, plain)
+		q.pushAll(ctx, p, plain, nil)
 		if len(dependent) > 0 {
 			var err error
 			if read, err = scripts.PipeEnqueueManyDependent(ctx, p, q.manyDependentArgs(dependent, now)); err != nil {
@@ -312,7 +312,7 @@ func (c *checkedCall) newJob(q *Queue, id string, now time.Time) *Job {
 // push writes a prepared job and queues it, as RQ's enqueue_job, or
 // schedules it, as RQ's schedule_job.
 func (q *Queue) push(ctx context.Context, p redis.Pipeliner, j *prepared) {
-	q.pushAll(ctx, p, []*prepared{j})
+	q.pushAll(ctx, p, []*prepared{j}, nil)
 }
 
 func (q *Queue) enqueueDependent(ctx context.Context, j *prepared) error {

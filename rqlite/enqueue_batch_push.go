@@ -15,20 +15,29 @@ import (
 // for each, in fewer commands: the queue is added to rq:queues once, and
 // the IDs are pushed together. The queue ends as it would with a push per
 // job: the jobs at the front in reverse order of the calls (each LPUSH
-// goes before the previous one), the others at the back in order.
-func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared) {
+// goes before the previous one), the others at the back in order. When
+// spans is not nil, it gets which commands of p are each job's (see
+// jobCmds).
+func (q *Queue) pushAll(ctx context.Context, p redis.Pipeliner, jobs []*prepared, spans []jobCmds) {
 	queue := keys.Queue(q.Name)
 	p.SAdd(ctx, keys.Queues, queue)
 	var front, back []any
-	for _, j := range jobs {
-		if !q.writeJob(ctx, p, j) {
-			continue
+	for i, j := range jobs {
+		from := p.Len()
+		queued := q.writeJob(ctx, p, j)
+		if spans != nil {
+			spans[i] = jobCmds{from: from, to: p.Len(), push: -1}
 		}
-		if j.atFront {
+		switch {
+		case !queued:
+		case j.atFront:
 			front = append(front, j.job.ID)
-		} else {
+		default:
 			back = append(back, j.job.ID)
 		}
+	}
+	if spans != nil {
+		pushIndexes(jobs, spans, p.Len(), len(front) > 0)
 	}
 	pushIDs(ctx, p, queue, front, back)
 }
@@ -85,23 +94,7 @@ type jobCmds struct {
 func (q *Queue) pushEach(ctx context.Context, jobs []*prepared) []error {
 	spans := make([]jobCmds, len(jobs))
 	cmds, err := q.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		queue := keys.Queue(q.Name)
-		p.SAdd(ctx, keys.Queues, queue)
-		var front, back []any
-		for i, j := range jobs {
-			from := p.Len()
-			queued := q.writeJob(ctx, p, j)
-			spans[i] = jobCmds{from: from, to: p.Len(), push: -1}
-			switch {
-			case !queued:
-			case j.atFront:
-				front = append(front, j.job.ID)
-			default:
-				back = append(back, j.job.ID)
-			}
-		}
-		spans = pushIndexes(jobs, spans, p.Len(), len(front) > 0)
-		pushIDs(ctx, p, queue, front, back)
+		q.pushAll(ctx, p, jobs, spans)
 		return nil
 	})
 	return jobErrors(jobs, spans, cmds, err)
@@ -110,7 +103,7 @@ func (q *Queue) pushEach(ctx context.Context, jobs []*prepared) []error {
 // pushIndexes sets the index of the push of each queued job's ID, the
 // pushes coming at index at: the LPUSH first if there is one (hasFront),
 // then the RPUSH.
-func pushIndexes(jobs []*prepared, spans []jobCmds, at int, hasFront bool) []jobCmds {
+func pushIndexes(jobs []*prepared, spans []jobCmds, at int, hasFront bool) {
 	for i, j := range jobs {
 		switch {
 		case !j.at.IsZero():
@@ -122,7 +115,6 @@ func pushIndexes(jobs []*prepared, spans []jobCmds, at int, hasFront bool) []job
 			spans[i].push = at
 		}
 	}
-	return spans
 }
 
 // jobErrors gives each job of a shared write its outcome, from the

@@ -68,14 +68,45 @@ func AllCronSchedulers(ctx context.Context, rdb redis.UniversalClient) ([]*CronS
 	if _, err := CleanupCronSchedulers(ctx, rdb); err != nil {
 		return nil, err
 	}
-	names, err := rdb.ZRangeWithScores(ctx, keys.CronSchedulers, 0, -1).Result()
+	names, err := rdb.ZRange(ctx, keys.CronSchedulers, 0, -1).Result()
 	if err != nil {
 		return nil, err
 	}
+	return fetchCronSchedulers(ctx, rdb, names)
+}
+
+// ListCronSchedulers returns at most limit of the cron schedulers whose
+// last heartbeat is within CronStaleAfter, oldest heartbeat first, read
+// as AllCronSchedulers reads them, and how many more such schedulers
+// there are. It writes nothing: the stale ones are skipped, not removed
+// (CleanupCronSchedulers removes them), so that a viewer such as the
+// dashboard can call it on every page and read a bounded part of a
+// registry of any size.
+func ListCronSchedulers(ctx context.Context, rdb redis.UniversalClient, limit int) (list []*CronSchedulerInfo, more int64, err error) {
+	live := &redis.ZRangeBy{
+		Min:   "(" + strconv.FormatFloat(epochSeconds(time.Now().Add(-CronStaleAfter)), 'f', -1, 64),
+		Max:   "+inf",
+		Count: int64(limit),
+	}
+	total, err := rdb.ZCount(ctx, keys.CronSchedulers, live.Min, live.Max).Result()
+	if err != nil || limit <= 0 {
+		return nil, total, err
+	}
+	names, err := rdb.ZRangeByScore(ctx, keys.CronSchedulers, live).Result()
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err = fetchCronSchedulers(ctx, rdb, names)
+	return list, max(total-int64(len(names)), 0), err
+}
+
+// fetchCronSchedulers reads the schedulers called names, in that order,
+// leaving out those whose hash is gone and, with their errors joined,
+// those whose hash cannot be read.
+func fetchCronSchedulers(ctx context.Context, rdb redis.UniversalClient, names []string) ([]*CronSchedulerInfo, error) {
 	var out []*CronSchedulerInfo
 	var errs []error
-	for _, z := range names {
-		name, _ := z.Member.(string)
+	for _, name := range names {
 		info, err := FetchCronScheduler(ctx, rdb, name)
 		switch {
 		case errors.Is(err, ErrCronSchedulerNotFound):

@@ -115,3 +115,37 @@ func TestCronReadsBadHashes(t *testing.T) {
 		t.Errorf("AllCronSchedulers = %+v, %v; want the good one and the bad one's error", all, err)
 	}
 }
+
+// ListCronSchedulers reads without writing: the live schedulers, oldest
+// heartbeat first, at most the limit asked and the count of the others;
+// a stale entry is skipped but stays in the registry, for
+// CleanupCronSchedulers.
+func TestCronListIsBoundedAndReadOnly(t *testing.T) {
+	b := setup(t)
+	now := time.Now()
+	for i := range 5 {
+		name := "live-" + string(rune('a'+i))
+		must(t, b.rdb.HSet(b.ctx, "rq:cron_scheduler:"+name, "hostname", "h", "name", name,
+			"created_at", "2026-03-01T09:00:00.000000Z", "config_file", "").Err())
+		must(t, b.rdb.ZAdd(b.ctx, "rq:cron_schedulers", redis.Z{Score: float64(now.Add(time.Duration(i-10) * time.Second).Unix()), Member: name}).Err())
+	}
+	must(t, b.rdb.HSet(b.ctx, "rq:cron_scheduler:stale", "hostname", "h", "name", "stale",
+		"created_at", "2026-03-01T09:00:00.000000Z", "config_file", "").Err())
+	must(t, b.rdb.ZAdd(b.ctx, "rq:cron_schedulers", redis.Z{Score: float64(now.Add(-time.Hour).Unix()), Member: "stale"}).Err())
+
+	list, more, err := rqlite.ListCronSchedulers(b.ctx, b.rdb, 3)
+	must(t, err)
+	var names []string
+	for _, s := range list {
+		names = append(names, s.Name)
+	}
+	if !reflect.DeepEqual(names, []string{"live-a", "live-b", "live-c"}) || more != 2 {
+		t.Errorf("ListCronSchedulers(3) = %v, %d more; want live-a to live-c, 2 more", names, more)
+	}
+	if list, more, err := rqlite.ListCronSchedulers(b.ctx, b.rdb, 0); list != nil || more != 5 || err != nil {
+		t.Errorf("ListCronSchedulers(0) = %v, %d, %v; want none, 5 more", list, more, err)
+	}
+	if n := b.rdb.ZCard(b.ctx, "rq:cron_schedulers").Val(); n != 6 {
+		t.Errorf("%d registry entries after listing, want all 6 (listing writes nothing)", n)
+	}
+}

@@ -9,7 +9,9 @@ import (
 )
 
 // The page of the cron schedulers: each one registered, by rqlite or by
-// RQ 2.4+, and the periodic jobs it queues, with their next run.
+// RQ 2.4+, and the periodic jobs it queues, with their next run. Like
+// every page it only reads: a stale scheduler is not shown, and left to
+// the schedulers' own cleanup.
 
 // maxCronSchedulers is the most schedulers the page shows.
 const maxCronSchedulers = 100
@@ -31,7 +33,7 @@ type cronData struct {
 
 func (h *handler) cronPage(w http.ResponseWriter, r *http.Request) {
 	l := h.newLayout(w, r, "Cron", "cron")
-	all, err := rqlite.AllCronSchedulers(r.Context(), h.rdb)
+	all, more, err := rqlite.ListCronSchedulers(r.Context(), h.rdb, maxCronSchedulers)
 	var bad *rqlite.CronHashError
 	if err != nil && !errors.As(err, &bad) {
 		h.fail(w, r, http.StatusBadGateway, "%v", err)
@@ -43,9 +45,7 @@ func (h *handler) cronPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		d.Err = err.Error()
 	}
-	if len(all) > maxCronSchedulers {
-		all, d.More = all[:maxCronSchedulers], len(all)-maxCronSchedulers
-	}
+	d.More = int(more)
 	for _, s := range all {
 		row := cronRow{CronSchedulerInfo: s}
 		s.Jobs = slices.DeleteFunc(s.Jobs, func(j rqlite.CronJobInfo) bool { return !h.queueAllowed(j.Queue) })

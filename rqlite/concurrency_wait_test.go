@@ -11,18 +11,8 @@ import (
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
-
-// total is the count of every command sent.
-func (c *commandCounter) total() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, k := range c.n {
-		n += k
-	}
-	return n
-}
 
 // TestConcurrencyLimitHeldJobStaysFirst holds the only slot of queue
 // "default" with a running job, and queues jobs while other workers wait
@@ -44,8 +34,7 @@ func TestConcurrencyLimitHeldJobStaysFirst(t *testing.T) {
 
 	counted := redis.NewClient(b.rdb.Options())
 	defer counted.Close()
-	counter := &commandCounter{n: map[string]int{}}
-	counted.AddHook(counter)
+	counter := rqtest.WatchCommands(counted)
 	for i, queues := range [][]string{{"default"}, {"default", "other"}} {
 		name := []string{"single", "multi"}[i]
 		w2, err := rqlite.NewWorker(counted, queues, &rqlite.WorkerOptions{Name: name, Tasks: b.reg,
@@ -65,7 +54,7 @@ func TestConcurrencyLimitHeldJobStaysFirst(t *testing.T) {
 	waitFor(t, "the other queue's job to run", func() bool { s, _ := other.GetStatus(b.ctx); return s == rqlite.StatusFinished })
 
 	// Held back for a while: the jobs stay queued, in order.
-	start, before := time.Now(), counter.total()
+	start, before := time.Now(), counter.Total()
 	deadline := start.Add(3 * time.Second)
 	for time.Now().Before(deadline) {
 		got := b.rdb.LRange(b.ctx, keys.Queue("default"), 0, -1).Val()
@@ -78,7 +67,7 @@ func TestConcurrencyLimitHeldJobStaysFirst(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond) // sampling the queue
 	}
-	perSecond := float64(counter.total()-before) / time.Since(start).Seconds()
+	perSecond := float64(counter.Total()-before) / time.Since(start).Seconds()
 	t.Logf("two held workers sent %.1f commands a second", perSecond)
 	if perSecond > 40 {
 		t.Errorf("two held workers sent %.1f commands a second, want at most 40", perSecond)

@@ -6,13 +6,13 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 // zadd adds members with the given score to a sorted set.
@@ -117,41 +117,21 @@ func TestQueueStatsHeadOfQueue(t *testing.T) {
 	}
 }
 
-// tripCounter counts the round trips of a client: each command or pipeline.
-type tripCounter struct{ n atomic.Int64 }
-
-func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
-
 func TestQueueStatsRoundTripsDoNotGrow(t *testing.T) {
 	b := setup(t)
 	ctx, rdb := b.ctx, b.rdb
-	counter := &tripCounter{}
-	rdb.AddHook(counter)
+	counter := rqtest.WatchCommands(rdb)
 	q := b.queue("default")
 	if _, err := q.Enqueue(ctx, Sum, 1, 2); err != nil {
 		t.Fatal(err)
 	}
 	trips := func() int64 {
 		t.Helper()
-		before := counter.n.Load()
+		before := counter.Trips()
 		if _, err := q.Stats(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return counter.n.Load() - before
+		return counter.Trips() - before
 	}
 	trips() // loads the cleanup script
 	small := trips()

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 // recorder is a set of tasks that note what they run.
@@ -591,63 +592,25 @@ func checkLeft(t *testing.T, b *bundle, q *rqlite.Queue, n int64) {
 	}
 }
 
-// commandCounter is a go-redis hook that counts the commands a client
-// sends, alone or in pipelines.
-type commandCounter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *commandCounter) count(cmds ...redis.Cmder) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, cmd := range cmds {
-		c.n[cmd.Name()]++
-	}
-}
-
-func (c *commandCounter) get(name string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[name]
-}
-
-func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.count(cmd)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.count(cmds...)
-		return next(ctx, cmds)
-	}
-}
-
 // TestIdleWorkerBlocks checks what a worker waiting for jobs sends to
 // Redis: after one run of the dequeue script, only a BLMOVE per turn (it
 // has one queue) and a check that workers are not suspended, without the
 // script; and that it still notices a suspension and a job.
 func TestIdleWorkerBlocks(t *testing.T) {
 	b, r := workerSetup(t)
-	counter := &commandCounter{n: map[string]int{}}
-	b.rdb.AddHook(counter)
+	counter := rqtest.WatchCommands(b.rdb)
 	w, _ := b.worker(t, []string{"default"}, nil)
 	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- w.Work(ctx) }()
-	waitFor(t, "a first BLMOVE turn", func() bool { return counter.get("blmove") >= 1 })
-	scripts := counter.get("evalsha") // the registries' cleaning and one dequeue
-	waitFor(t, "three more BLMOVE turns", func() bool { return counter.get("blmove") >= 4 })
-	if n := counter.get("evalsha") - scripts; n != 0 {
+	waitFor(t, "a first BLMOVE turn", func() bool { return counter.Count("blmove") >= 1 })
+	scripts := counter.Count("evalsha") // the registries' cleaning and one dequeue
+	waitFor(t, "three more BLMOVE turns", func() bool { return counter.Count("blmove") >= 4 })
+	if n := counter.Count("evalsha") - scripts; n != 0 {
 		t.Errorf("the idle worker ran %d scripts in three turns, want none", n)
 	}
-	if n := counter.get("exists"); n < 4 {
+	if n := counter.Count("exists"); n < 4 {
 		t.Errorf("the idle worker checked for a suspension %d times in 4 turns", n)
 	}
 	if state := b.rdb.HGet(b.ctx, w.Key(), "state").Val(); state != "idle" {

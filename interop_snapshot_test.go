@@ -84,6 +84,7 @@ func (p snapshotPeer) compare(t *testing.T, ser string) {
 	if want["worker.exists"] != "true" || want["jobs.echo_text.status"] != `"finished"` || want["jobs.fail.status"] != `"failed"` {
 		t.Fatalf("Python's own worker did not run the jobs:\n%s", logs[0])
 	}
+	p.compareLogs(t, logs)
 	for i, who := range snapshotWorkers[1:] {
 		if diffs := diffSnapshots(want, flattenSnapshot(snaps[i+1])); len(diffs) > 0 {
 			t.Errorf("what Python reads after the %s worker differs from what it reads after Python's, at %d paths (path: python | %s):\n%s\n%s log:\n%s",

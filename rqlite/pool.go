@@ -85,7 +85,7 @@ func (p *WorkerPool) Run(ctx context.Context) error {
 // handleSignals turns the first SIGINT or SIGTERM into a warm shut down of
 // every worker and the second into a cold one (ctx is cancelled).
 func (p *WorkerPool) handleSignals(ctx context.Context) (context.Context, func()) {
-	return handleSignals(ctx, p.log, p.RequestStop, func(ctx context.Context) {
+	return handleSignals(ctx, p.log, "Warm shut down requested", p.RequestStop, func(ctx context.Context) {
 		for _, w := range p.Workers {
 			w.markShutdownRequested(ctx)
 		}
@@ -102,10 +102,11 @@ func (p *WorkerPool) handleSignals(ctx context.Context) (context.Context, func()
 // handleSignals is the signal handling shared by Worker.Run and
 // WorkerPool.Run.
 //
-// A warm shut down already asked for another way (RQ's shutdown command,
+// warmLine is the record of the first signal, a warm shut down. A warm
+// shut down already asked for another way (RQ's shutdown command,
 // which sends the worker SIGINT) counts as the first signal: warmed reports
 // it.
-func handleSignals(ctx context.Context, log *Logger, warm func(), mark func(context.Context), warmed func() bool) (context.Context, func()) {
+func handleSignals(ctx context.Context, log *Logger, warmLine string, warm func(), mark func(context.Context), warmed func() bool) (context.Context, func()) {
 	ctx, cold := context.WithCancel(ctx)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -119,7 +120,7 @@ func handleSignals(ctx context.Context, log *Logger, warm func(), mark func(cont
 			case <-sigs:
 				if !signalled && !warmed() {
 					signalled = true
-					log.Infof("Warm shut down requested")
+					log.Infof("%s", warmLine)
 					mark(ctx)
 					warm()
 					continue

@@ -77,8 +77,8 @@ print(a.id, b.id, c.id)
 		t.Fatalf("RQ 2.3.3 wrote repeats_left %q, repeat_intervals %q", h["repeats_left"], h["repeat_intervals"])
 	}
 	start := time.Now()
-	if log := burst(t, b, "w1", true, "default"); !strings.Contains(log, "Worker w1: job "+bb+" scheduled to repeat (2 left)") {
-		t.Errorf("the worker does not log the repeat as RQ 2.x does:\n%s", log)
+	if log := burst(t, b, "w1", true, "default"); !strings.Contains(log, "Job "+bb+" scheduled to repeat (2 left)") {
+		t.Errorf("the worker does not log the repeat as RQ 2.3.3 does:\n%s", log)
 	}
 	if got := r.got(); !slices.Equal(got, []string{"a", "b", "a"}) {
 		t.Errorf("ran %v, want a, b, then a again", got)

@@ -143,7 +143,7 @@ func (w *Worker) stopRequested() bool {
 // one (the running job is stopped and marked failed). RQ's shutdown
 // command counts as the first, as in RQ, where it sends the worker SIGINT.
 func (w *Worker) Run(ctx context.Context) error {
-	ctx, stop := handleSignals(ctx, w.log, w.RequestStop, w.markShutdownRequested, w.stopRequested)
+	ctx, stop := handleSignals(ctx, w.log, w.warmShutdownLine(), w.RequestStop, w.markShutdownRequested, w.stopRequested)
 	defer stop()
 	return w.Work(ctx)
 }
@@ -164,7 +164,7 @@ func (w *Worker) Work(ctx context.Context) (err error) {
 	if err := w.registerBirth(ctx); err != nil {
 		return err
 	}
-	w.log.Infof("Worker %s: started, version %s", w.Key(), Version)
+	w.logStarted()
 	stopSub := w.subscribe(ctx)
 	defer func() {
 		stopSub()
@@ -323,11 +323,7 @@ func (w *Worker) perform(ctx context.Context, d *dequeued, takeUntil time.Time) 
 	decodeErr := job.decode(d.hash)
 	w.warnUnknownFields(d.id, d.hash)
 	if w.logsInfo() {
-		desc := d.hash["description"]
-		if desc == "" {
-			desc = d.id
-		}
-		w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, desc), d.id)
+		w.logDequeued(d)
 	}
 	start := time.Now()
 	var out outcome

@@ -42,7 +42,7 @@ func (w *Worker) command(ctx context.Context, payload string) {
 	switch cmd.Command {
 	case "shutdown":
 		w.log.Infof("Received shutdown command, sending SIGINT signal.")
-		w.log.Infof("Warm shut down requested")
+		w.log.Infof("%s", w.warmShutdownLine())
 		w.markShutdownRequested(ctx)
 		w.RequestStop()
 	case "kill-horse":

@@ -109,13 +109,14 @@ func (w *Worker) recordSuccess(ctx context.Context, d *dequeued, job *Job, out o
 	w.finish(ctx, d, record{status: StatusFinished, ttl: seconds, streamTTL: true, rtype: ResultSuccessful,
 		field: "return_value", value: rv, counter: "successful_job_count", elapsed: elapsed}, takeUntil)
 	if n := repeatsLeft(d.hash, w.opts.RQ2); n > 0 {
-		// Run again by the finish script (repeat.lua), as RQ 2.x's
-		// handle_job_success logs it.
-		w.log.Infof("Worker %s: job %s scheduled to repeat (%d left)", w.name, d.id, n)
+		// Run again by the finish script (repeat.lua), as RQ 2.3.3's
+		// handle_job_success logs it, with repeats_left before the run.
+		w.log.Infof("Job %s scheduled to repeat (%d left)", d.id, n)
 	}
 	if !w.logsInfo() {
 		return
 	}
+	w.logCompleted(d, elapsed)
 	w.log.Infof("%s: %s (%s)", w.log.paint(color.FgGreen, d.queue), w.log.paint(color.FgBlue, "Job OK"), d.id)
 	switch {
 	case seconds == 0:
@@ -152,7 +153,8 @@ func (w *Worker) recordFailure(ctx context.Context, d *dequeued, job *Job, out o
 	}
 	w.log.failure(cmp.Or(out.logExc, out.exc), "[Job %s]: exception raised while executing (%s)", d.id, fn)
 	if retried {
-		w.log.Infof("%s: Job %s will be retried (%d retries left after this one)", w.log.paint(color.FgGreen, d.queue), d.id, job.RetriesLeft-1)
+		// A debug record: RQ logs nothing at INFO when it retries a job.
+		w.log.Debugf("%s: Job %s will be retried (%d retries left after this one)", w.log.paint(color.FgGreen, d.queue), d.id, job.RetriesLeft-1)
 	}
 }
 

@@ -88,7 +88,7 @@ type batchWaiter struct {
 // pushShared writes a prepared job and queues or schedules it, in a write
 // shared with the concurrent calls for the same client and queue.
 func (q *Queue) pushShared(ctx context.Context, j *prepared) error {
-	if t := reflect.TypeOf(q.c.rdb); t == nil || !t.Comparable() {
+	if !q.shared {
 		return q.pushAlone(ctx, j)
 	}
 	key := batchKey{rdb: q.c.rdb, queue: q.Name}
@@ -201,6 +201,14 @@ func (q *Queue) sendBatch(key batchKey, batch []*batchWaiter) {
 			w.done <- struct{}{}
 		}
 	}
+}
+
+// isComparable reports whether rdb can key a shared write: a client is a
+// pointer (*redis.Client...), but a caller's own implementation of
+// UniversalClient need not be comparable.
+func isComparable(rdb redis.UniversalClient) bool {
+	t := reflect.TypeOf(rdb)
+	return t != nil && t.Comparable()
 }
 
 // pushAlone writes a prepared job and queues or schedules it in one

@@ -30,6 +30,9 @@ type Queue struct {
 	newID func() string
 	sync  bool // run jobs at once (QueueOptions.Synchronous)
 	rq2   bool // RQ 2.x's job fields (QueueOptions.RQ2)
+	// shared: concurrent Enqueues share writes, keyed by the client,
+	// whose dynamic type must then be comparable (see pushShared).
+	shared bool
 }
 
 // QueueOptions configure a Queue. The zero value of each field means the
@@ -74,6 +77,7 @@ func NewQueue(name string, rdb redis.UniversalClient, opts *QueueOptions) *Queue
 		newID:          opts.NewID,
 		sync:           opts.Synchronous,
 		rq2:            opts.RQ2,
+		shared:         isComparable(rdb),
 	}
 	if q.DefaultTimeout == 0 {
 		q.DefaultTimeout = DefaultTimeout

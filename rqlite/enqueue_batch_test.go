@@ -342,3 +342,30 @@ func enqueueFrom(t *testing.T, queues []*Queue, goroutines, each int) [][]string
 	}
 	return ids
 }
+
+// A taggedClient is a caller's own UniversalClient whose dynamic type is
+// not comparable (a struct value with a map), so that it cannot key a
+// shared write.
+type taggedClient struct {
+	*redis.Client
+	tags map[string]string
+}
+
+// A client that cannot key a shared write still enqueues from many
+// goroutines at once: each call writes its own job, one round trip each,
+// and every job is queued.
+func TestEnqueueIncomparableClientWritesAlone(t *testing.T) {
+	q, rdb, h := batchSetup(t, "tagged")
+	tagged := NewQueue("tagged", taggedClient{Client: rdb, tags: map[string]string{"app": "web"}}, &QueueOptions{Tasks: q.tasks})
+	if tagged.shared {
+		t.Fatal("a queue on a client that is not comparable shares writes")
+	}
+	const goroutines, each = 8, 50
+	enqueueFrom(t, []*Queue{tagged}, goroutines, each)
+	if w := h.writes.Load(); w != goroutines*each {
+		t.Errorf("%d jobs took %d transactions, want one each", goroutines*each, w)
+	}
+	if n := rdb.LLen(context.Background(), keys.Queue("tagged")).Val(); n != goroutines*each {
+		t.Errorf("%d jobs queued, want %d", n, goroutines*each)
+	}
+}

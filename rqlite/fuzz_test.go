@@ -230,7 +230,7 @@ func FuzzPickle(f *testing.F) {
 	for _, v := range []any{
 		nil, true, int64(-3), int64(1) << 40, 2.5, math.Inf(1), "ñandú", []byte{0, 1, 255},
 		[]any{int64(1), "a", []any{}, map[string]any{}},
-		tuple{"tareas.sumar", nil, tuple{int64(1), int64(2)}, map[string]any{"k": []any{nil}}},
+		Tuple{"tareas.sumar", nil, Tuple{int64(1), int64(2)}, map[string]any{"k": []any{nil}}},
 	} {
 		b, err := Pickle.Marshal(v)
 		if err != nil {

@@ -273,7 +273,7 @@ func encodeCall(s Serializer, name string, args []any, kwargs map[string]any) ([
 	if kwargs == nil {
 		kwargs = noKwargs
 	}
-	b, err := s.Marshal(tuple{name, nil, tuple(args), kwargs})
+	b, err := s.Marshal(Tuple{name, nil, Tuple(args), kwargs})
 	if err != nil {
 		return nil, err
 	}

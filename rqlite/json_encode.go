@@ -21,7 +21,7 @@ type jsonEncoder struct{ buf []byte }
 // value writes v at the given depth of lists and dicts.
 func (e *jsonEncoder) value(v any, depth int) error {
 	switch v := v.(type) {
-	case tuple:
+	case Tuple:
 		return e.list(v, depth)
 	case []any:
 		return e.list(v, depth)

@@ -90,9 +90,13 @@ func unsupportedDictKey(typ string) *UnsupportedValueError {
 	return unsupported("dict key", "a dict has a key of type %s; only str keys can be read in Go", typ)
 }
 
-// tuple is a sequence that is a tuple in Python: the job's data and its
-// positional arguments, as RQ pickles them. JSON writes it as a list.
-type tuple []any
+// A Tuple is a value that is a tuple in Python: pickle writes it as a
+// tuple, JSON as a list (as Python's json.dumps writes a tuple), and a
+// job's description shows it as Python's repr does, (1, 2). rq enqueue
+// gives one for a tuple written with %; a job's data and its positional
+// arguments are tuples too, as RQ pickles them. Values read from Redis
+// are never Tuples: a pickled tuple is read as a []any.
+type Tuple []any
 
 // toPickle turns a Go value into what og-rek encodes as the same Python
 // value RQ would pickle.
@@ -100,7 +104,7 @@ func toPickle(v any) (any, error) {
 	switch v := v.(type) {
 	case nil:
 		return ogórek.None{}, nil
-	case tuple:
+	case Tuple:
 		out, err := convertAll(v, toPickle)
 		return ogórek.Tuple(out), err
 	case []any:

@@ -289,7 +289,7 @@ print(repr(pickle.loads(zlib.decompress(base64.b64decode(sys.argv[1])))))
 }
 
 func TestJSONWritesFloatsAsPython(t *testing.T) {
-	b, err := JSON.Marshal(tuple{"f", nil, tuple{3.0, 1.5, 1e16, float32(2)}, map[string]any{"x": []any{0.0}}})
+	b, err := JSON.Marshal(Tuple{"f", nil, Tuple{3.0, 1.5, 1e16, float32(2)}, map[string]any{"x": []any{0.0}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,3 +99,38 @@ func runRQInfo(t *testing.T, url string) string {
 	}
 	return string(out)
 }
+
+// A Tuple argument reaches Python RQ 1.13 as a tuple with pickle and as a
+// list with JSON, as Python's own producer would send it, and the job's
+// description shows it as RQ's does, with parentheses.
+func TestPythonReadsTuples(t *testing.T) {
+	rqtest.PythonRQ(t)
+	b, _ := workerSetup(t)
+	for _, s := range []struct {
+		name   string
+		ser    rqlite.Serializer
+		python string
+		want   string
+	}{
+		{"pickle", rqlite.Pickle, "DefaultSerializer", "tuple (1, 'a') tuple (None,) tuple ()"},
+		{"json", rqlite.JSON, "JSONSerializer", "list [1, 'a'] list [None] list []"},
+	} {
+		q := rqlite.NewQueue("tuples-"+s.name, b.rdb, &rqlite.QueueOptions{Serializer: s.ser})
+		job, err := q.Enqueue(b.ctx, rqlite.External("py.f"), rqlite.Tuple{1, "a"}, rqlite.Tuple{nil}, rqlite.Tuple{})
+		must(t, err)
+		if want := "py.f((1, 'a'), (None,), ())"; job.Description != want {
+			t.Errorf("%s: description %q, want %q", s.name, job.Description, want)
+		}
+		got := python(t, dbURL(b.rdb), `
+import os
+from redis import Redis
+from rq.job import Job
+from rq.serializers import `+s.python+`
+j = Job.fetch("`+job.ID+`", connection=Redis.from_url(os.environ["REDIS_URL"]), serializer=`+s.python+`)
+print(" ".join(type(a).__name__ + " " + repr(a) for a in j.args), end="")
+`)
+		if got != s.want {
+			t.Errorf("%s: Python reads the arguments as %q, want %q", s.name, got, s.want)
+		}
+	}
+}

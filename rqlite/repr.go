@@ -62,11 +62,12 @@ func pyRepr(v any) string {
 	case float32:
 		return pyFloat(float64(v))
 	case []any:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = pyRepr(x)
+		return "[" + pyReprItems(v) + "]"
+	case Tuple:
+		if len(v) == 1 {
+			return "(" + pyRepr(v[0]) + ",)"
 		}
-		return "[" + strings.Join(parts, ", ") + "]"
+		return "(" + pyReprItems(v) + ")"
 	case map[string]any:
 		keys := sortedKeys(v)
 		parts := make([]string, len(keys))
@@ -81,6 +82,16 @@ func pyRepr(v any) string {
 		return v.String()
 	}
 	return pyReprOther(v)
+}
+
+// pyReprItems is the items of a list or tuple as pyRepr writes them,
+// separated by commas.
+func pyReprItems(v []any) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = pyRepr(x)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // pyReprOther is pyRepr of a value of a type that is not one of the

@@ -24,7 +24,7 @@ var markerStrings = []string{"\x00inf\x00", "\x00-inf\x00", "\x00nan\x00"}
 
 func TestJSONMarkerStringsAreWrittenAsStrings(t *testing.T) {
 	for _, s := range markerStrings {
-		v := tuple{"f", nil, tuple{s, []any{s}}, map[string]any{s: s}}
+		v := Tuple{"f", nil, Tuple{s, []any{s}}, map[string]any{s: s}}
 		b, err := JSON.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
@@ -53,7 +53,7 @@ func TestJSONMarkerStringsAreReadAsStrings(t *testing.T) {
 // writes and reads them, wherever they are.
 func TestJSONSpecialFloats(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
-	b, err := JSON.Marshal(tuple{"f", nil, tuple{nan, inf, -inf, float32(math.Inf(-1))}, Kwargs{"x": []any{inf, map[string]any{"y": nan}}}})
+	b, err := JSON.Marshal(Tuple{"f", nil, Tuple{nan, inf, -inf, float32(math.Inf(-1))}, Kwargs{"x": []any{inf, map[string]any{"y": nan}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,8 @@ are checked: pass numbers, booleans, null, lists and objects as JSON, or as
 Python literals. A Python literal is read as RQ's ast.literal_eval reads it,
 without running anything: None, True, False, ints (1_000, 0xff, beyond
 int64 too), floats, strings ('a', "b", '''c''', r'\d', with escapes), lists,
-tuples (sent as lists, as JSON sends them) and dicts with str keys. Bytes,
+tuples (pickled as tuples, sent by JSON as lists, as Python's json does) and
+dicts with str keys. Bytes,
 sets, complex numbers and dicts with other keys are refused, as neither
 JSON nor a Go task can take them.
 

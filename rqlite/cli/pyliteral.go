@@ -31,7 +31,7 @@ type pyParser struct {
 // parsePyLiteral returns the value of the Python literal s as a job's
 // argument: None, bools, ints (int64, or *big.Int beyond), floats (as
 // json.Number spelled as Python's repr, as the JSON arguments), strs,
-// lists and tuples (both []any) and dicts with str keys. Bytes, sets,
+// lists ([]any), tuples (rqlite.Tuple) and dicts with str keys. Bytes, sets,
 // complex numbers, Ellipsis, dicts with other keys, floats beyond float64
 // (inf to Python) and surrogate escapes (which UTF-8 cannot carry) are
 // refused, as are a few spellings that Python takes but that no one needs:
@@ -174,7 +174,7 @@ func (p *pyParser) sequence(close byte) (any, error) {
 	case len(vs) == 0 && close == 0:
 		return nil, p.unexpected()
 	}
-	return vs, nil // a tuple: a list, as JSON writes it
+	return rqlite.Tuple(vs), nil // a tuple: a list in JSON, a tuple in pickle
 }
 
 // value reads one value.
@@ -285,7 +285,7 @@ func pyTypeName(v any) string {
 		return "int"
 	case json.Number:
 		return "float"
-	case []any:
+	case rqlite.Tuple:
 		return "tuple" // a list cannot be a key
 	}
 	return "dict"

@@ -9,6 +9,19 @@ import (
 // existed, or it expired or was deleted.
 var ErrNoSuchJob = errors.New("rqlite: no such job")
 
+// A NotAHashError says that the key of job ID holds another type than a
+// hash: there is no such job, as RQ's worker sees it (it wraps
+// ErrNoSuchJob).
+type NotAHashError struct {
+	ID, Key string
+}
+
+func (e *NotAHashError) Error() string {
+	return fmt.Sprintf("%v: %s (its key %s is not a hash)", ErrNoSuchJob, e.ID, e.Key)
+}
+
+func (e *NotAHashError) Unwrap() error { return ErrNoSuchJob }
+
 // ErrNoConnection is returned by the methods of a Job that need Redis when
 // the job has no client: a Job made by hand, or the job of a task running
 // in a work horse (see WorkerOptions.Isolated), which does not talk to

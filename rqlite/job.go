@@ -201,7 +201,7 @@ func readJobHash(ctx context.Context, rdb redis.UniversalClient, id string) (map
 	if isWrongType(err) {
 		// Another program wrote something else under the job's key: there
 		// is no job, as RQ's worker, which drops such an ID, sees it.
-		return nil, fmt.Errorf("%w: %s (its key %s is not a hash)", ErrNoSuchJob, id, keys.Job(id))
+		return nil, &NotAHashError{ID: id, Key: keys.Job(id)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("rqlite: fetch job %s: %w", id, err)

@@ -34,6 +34,14 @@ type ViewLimits struct {
 	MaxText int
 	// MaxResults is the most results read, the newest.
 	MaxResults int64
+	// MaxField is the longest value of a job hash read from Redis, in
+	// bytes; a longer one stays there, and Unread gives its length.
+	// MaxRead is the most bytes of values read in one call, and
+	// MaxFields the most fields of a job hash read whole: a job with more
+	// is not read. 0 sets no limit.
+	MaxField  int64
+	MaxRead   int64
+	MaxFields int
 }
 
 // A JobView is a job read within ViewLimits.
@@ -52,6 +60,11 @@ type JobView struct {
 	// RunCount how many the job has.
 	Runs     []ResultView
 	RunCount int64
+	// Unread are the fields of the job hash left in Redis, beyond
+	// ViewLimits.MaxField or MaxRead, with the length of each: an unread
+	// data field is in DataErr too, meta in MetaErr and exc_info in
+	// ExcErr.
+	Unread map[string]int64
 
 	excInfo string // the exc_info field, compressed
 }
@@ -77,13 +90,20 @@ func (e *ViewLimitError) Error() string { return e.msg }
 func FetchJobView(ctx context.Context, rdb redis.UniversalClient, id string, opts *QueueOptions, lim ViewLimits) (*JobView, error) {
 	c := newConn(rdb, opts)
 	c.serializer = viewSerializer{Serializer: c.serializer, maxItems: lim.MaxItems}
-	h, err := readJobHash(ctx, rdb, id)
+	read, err := ReadJobFields(ctx, rdb, []string{id}, nil, lim)
 	if err != nil {
 		return nil, err
 	}
-	v := &JobView{Job: &Job{ID: id, c: c}, excInfo: h["exc_info"]}
+	if err := read[0].Err; err != nil {
+		return nil, err
+	}
+	h := read[0].Values
+	v := &JobView{Job: &Job{ID: id, c: c}, excInfo: h["exc_info"], Unread: read[0].Unread}
 	if err := v.decodeView(h, lim); err != nil {
 		return nil, fmt.Errorf("rqlite: job %s: %w", id, err)
+	}
+	if n, ok := v.Unread["meta"]; ok {
+		v.MetaErr = unreadError("meta", n)
 	}
 	return v, nil
 }
@@ -102,16 +122,24 @@ func (v *JobView) ReadRuns(ctx context.Context, lim ViewLimits) error {
 		}
 		return nil
 	}
-	if v.excInfo != "" {
+	if n, ok := v.Unread["exc_info"]; ok {
+		v.ExcErr = unreadError("exc_info", n)
+	} else if v.excInfo != "" {
 		v.Exc, v.ExcLen, v.ExcErr = inflatePrefix([]byte(v.excInfo), lim.MaxText)
 	}
 	return nil
 }
 
+// unreadError says that a job's field was left in Redis, n bytes long.
+func unreadError(field string, n int64) *ViewLimitError {
+	return &ViewLimitError{fmt.Sprintf("field %s: %d bytes in Redis, too long to read here", field, n)}
+}
+
 // decodeView decodes hash h: its call only if it is within lim.
 func (v *JobView) decodeView(h map[string]string, lim ViewLimits) error {
 	data, ok := h["data"]
-	if !ok {
+	n, unread := v.Unread["data"]
+	if !ok && !unread {
 		return errors.New("unexpected job format: no data field")
 	}
 	stub, err := encodeCall(v.c.serializer, "", nil, nil)
@@ -124,6 +152,10 @@ func (v *JobView) decodeView(h map[string]string, lim ViewLimits) error {
 		return err
 	}
 	v.FuncName, v.Args, v.Kwargs = "", nil, nil
+	if unread {
+		v.DataErr = unreadError("data", n)
+		return nil
+	}
 	if n, err := inflatedSize([]byte(data), lim.MaxData); err != nil {
 		return err
 	} else if n > lim.MaxData {

@@ -36,6 +36,12 @@ var viewLimits = rqlite.ViewLimits{
 	MaxItems:   100_000,
 	MaxText:    maxShown,
 	MaxResults: 20,
+	// What is read of the job hash: no value over 4 MiB (a call that
+	// long inflates beyond MaxData anyway), 16 MiB in all, and no hash of
+	// more than a thousand fields (a job has about thirty).
+	MaxField:  4 << 20,
+	MaxRead:   16 << 20,
+	MaxFields: 1000,
 }
 
 // errFull ends the printing of a value once maxShown bytes are written.

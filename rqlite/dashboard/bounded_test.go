@@ -59,6 +59,15 @@ func pickledDeep(n int) []byte {
 	return []byte(strings.Repeat("]", n) + strings.Repeat("a", n-1))
 }
 
+// manyFields are n fields f0, f1... with short values, and the call.
+func manyFields(n int) []any {
+	fields := []any{"data", "x"}
+	for i := range n {
+		fields = append(fields, fmt.Sprint("f", i), "v")
+	}
+	return fields
+}
+
 type hostileJob struct {
 	name   string
 	fields []any
@@ -89,7 +98,18 @@ func hostileJobs(t *testing.T) []hostileJob {
 		{name: "exc_info-bomb", fields: []any{"data", small, "status", "failed", "exc_info", zlibOf(t, make([]byte, 100<<20))},
 			wants: []string{"<h2>Exception</h2>", "cannot be read: zlib data inflates to more than"}},
 		{name: "description", fields: []any{"data", small, "description", strings.Repeat("d", 16<<20)},
-			wants: []string{fmt.Sprintf("… (%d more bytes)", 16<<20-65536)}},
+			wants: []string{"Not read", "description (16777216 bytes, too long to read here)"}},
+		{name: "description-long", fields: []any{"data", small, "description", strings.Repeat("d", 1<<20)},
+			wants: []string{fmt.Sprintf("… (%d more bytes)", 1<<20-65536)}},
+		// Values beyond what a page reads stay in Redis (ViewLimits.MaxField).
+		{name: "data-huge", fields: []any{"data", strings.Repeat("x", 8<<20)},
+			wants: []string{"cannot be shown: field data: 8388608 bytes in Redis, too long to read here"}},
+		{name: "meta-huge", fields: []any{"data", small, "meta", strings.Repeat("m", 8<<20)},
+			wants: []string{"cannot be read: field meta: 8388608 bytes in Redis, too long to read here"}},
+		{name: "exc_info-huge", fields: []any{"data", small, "status", "failed", "exc_info", strings.Repeat("e", 8<<20)},
+			wants: []string{"cannot be read: field exc_info: 8388608 bytes in Redis, too long to read here"}},
+		{name: "many-fields", fields: manyFields(2000),
+			wants: []string{"its hash has 2006 fields, more than the 1000 shown"}},
 		{name: "result-exc", fields: []any{"data", small, "status", "failed"},
 			result: []any{"type", "2", "exc_string", b64([]byte(zeros))},
 			wants:  []string{fmt.Sprintf("… (%d more bytes)", 4<<20-65536)}},

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -61,17 +62,18 @@ var guaranteeCases = map[string]rowCase{
 	"Una bomba zlib: un campo que se infla más allá de `--max-decompressed` (8 MiB)": failing(rqlite.JSON, func() string {
 		return zlibZeros(rqlite.DecodeLimits().MaxDecompressed + 1<<20)
 	}),
-	"Un `meta` ilegible":                                               unreadableMetaRow,
-	"Un resultado ilegible":                                            unreadableResultRow,
-	"Un identificador en la cola sin trabajo":                          ghostIDRow,
-	"Una clave del trabajo que no es un hash":                          notAHashRow,
-	"Una descripción con saltos de línea, escapes de terminal o 10 MB": descriptionRow,
-	"Un error con saltos de línea":                                     multilineErrorRow,
-	"Un nombre de cola que no es UTF-8":                                notUTF8QueueRow,
-	"`result_ttl` menor que -1":                                        resultTTLRow,
-	"Un `Host` que no es el del panel (*DNS rebinding*)":               hostRow,
-	"Un formulario enviado desde otro sitio":                           crossSiteFormRow,
-	"El nombre de un worker muerto (`kill -9`)":                        deadWorkerNameRow,
+	"Un `meta` ilegible":    unreadableMetaRow,
+	"Un resultado ilegible": unreadableResultRow,
+	"Un campo del trabajo de más de 4 MiB (su `meta`, su descripción, su `data`)": hugeFieldRow,
+	"Un identificador en la cola sin trabajo":                                     ghostIDRow,
+	"Una clave del trabajo que no es un hash":                                     notAHashRow,
+	"Una descripción con saltos de línea, escapes de terminal o 10 MB":            descriptionRow,
+	"Un error con saltos de línea":                                                multilineErrorRow,
+	"Un nombre de cola que no es UTF-8":                                           notUTF8QueueRow,
+	"`result_ttl` menor que -1":                                                   resultTTLRow,
+	"Un `Host` que no es el del panel (*DNS rebinding*)":                          hostRow,
+	"Un formulario enviado desde otro sitio":                                      crossSiteFormRow,
+	"El nombre de un worker muerto (`kill -9`)":                                   deadWorkerNameRow,
 }
 
 func TestGuaranteesTable(t *testing.T) {
@@ -325,6 +327,19 @@ func unreadableMetaRow(t *testing.T, want string) {
 		t.Errorf("MetaErr = %v, want %q", j.MetaErr, want)
 	}
 	e.pagesShowJob("meta", "bad-meta", "finished", want)
+}
+
+// hugeFieldRow: a job whose meta is 5 MiB runs and finishes; its page
+// leaves the meta in Redis and says how long it is.
+func hugeFieldRow(t *testing.T, want string) {
+	e := tableEnv(t, rqlite.JSON)
+	meta := `{"x": "` + strings.Repeat("m", 5<<20) + `"}`
+	e.rawPush("huge", "huge-meta", jsonSumar("1, 2")(), "meta", meta)
+	log := e.burstBeforeGood("huge", rqlite.JSON)
+	if st := e.hashStatus("huge-meta"); st != "finished" {
+		t.Errorf("the job is %q, want finished; log:\n%s", st, log)
+	}
+	e.pagesShowJob("huge", "huge-meta", "finished", fmt.Sprintf("field meta: %d %s", len(meta), want))
 }
 
 // unreadableResultRow: a finished job gets a result whose return value

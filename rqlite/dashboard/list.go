@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/wire"
@@ -180,32 +178,31 @@ func (h *handler) listRows(ctx context.Context, name, list string, p *pager, siz
 	return rows, nil
 }
 
+// rowLimits bound what a list reads of each job: its fields are short,
+// but for the description, shown cut to maxListText; a longer value stays
+// in Redis.
+var rowLimits = rqlite.ViewLimits{MaxField: 4 << 10, MaxRead: 4 << 20}
+
 // fetchRows reads the fields that a list shows of the jobs with the
-// given IDs, in one round trip (a pipeline of HMGET).
+// given IDs, in one round trip, within rowLimits.
 func (h *handler) fetchRows(ctx context.Context, ids []string) ([]jobRow, error) {
-	cmds := make([]*redis.SliceCmd, len(ids))
-	if len(ids) > 0 {
-		_, _ = h.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range ids {
-				cmds[i] = p.HMGet(ctx, keys.Job(id), rowFields...)
-			}
-			return nil
-		})
+	read, err := rqlite.ReadJobFields(ctx, h.rdb, ids, rowFields, rowLimits)
+	if err != nil {
+		return nil, err
 	}
 	rows := make([]jobRow, len(ids))
 	for i, id := range ids {
 		rows[i].ID = id
-		vals, err := cmds[i].Result()
-		var replyErr redis.Error
+		f := read[i]
+		var notHash *rqlite.NotAHashError
 		switch {
-		case errors.As(err, &replyErr):
-			rows[i].Err = "Cannot read the job: " + err.Error()
-		case err != nil:
-			return nil, fmt.Errorf("rqlite: fetch jobs: %w", err)
-		case !slices.ContainsFunc(vals, func(v any) bool { return v != nil }):
+		case errors.Is(f.Err, rqlite.ErrNoSuchJob) && !errors.As(f.Err, &notHash),
+			f.Err == nil && len(f.Values) == 0 && len(f.Unread) == 0:
 			rows[i].Err = "The job's data is gone (expired or deleted)."
+		case f.Err != nil:
+			rows[i].Err = "Cannot read the job: " + f.Err.Error()
 		default:
-			rows[i].Job, err = newRowJob(vals)
+			rows[i].Job, err = newRowJob(f)
 			if err != nil {
 				rows[i].Err = "Cannot read the job: " + err.Error()
 			}
@@ -214,16 +211,24 @@ func (h *handler) fetchRows(ctx context.Context, ids []string) ([]jobRow, error)
 	return rows, nil
 }
 
-// newRowJob reads the values of rowFields, nil for a missing one.
-func newRowJob(vals []any) (*rowJob, error) {
-	str := func(i int) string { s, _ := vals[i].(string); return s }
-	j := &rowJob{Description: str(0), Status: rqlite.Status(str(1)), Origin: str(2), times: map[string]time.Time{}}
-	for i := rowTimes; i < len(rowFields); i++ {
-		t, err := wire.ParseTime(str(i))
-		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", rowFields[i], err)
+// newRowJob reads the values of rowFields that f holds; a description
+// too long to read is shown by its length.
+func newRowJob(f rqlite.JobFields) (*rowJob, error) {
+	for _, name := range rowFields[1:] {
+		if n, ok := f.Unread[name]; ok {
+			return nil, fmt.Errorf("field %s: %d bytes, too long for its kind", name, n)
 		}
-		j.times[rowFields[i]] = t
+	}
+	j := &rowJob{Description: f.Values["description"], Status: rqlite.Status(f.Values["status"]), Origin: f.Values["origin"], times: map[string]time.Time{}}
+	if n, ok := f.Unread["description"]; ok {
+		j.Description = fmt.Sprintf("(a description of %d bytes, too long to read here)", n)
+	}
+	for _, name := range rowFields[rowTimes:] {
+		t, err := wire.ParseTime(f.Values[name])
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", name, err)
+		}
+		j.times[name] = t
 	}
 	j.CreatedAt = j.times["created_at"]
 	return j, nil

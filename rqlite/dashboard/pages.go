@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -162,6 +163,9 @@ type jobData struct {
 	CanRequeue bool
 	CanCancel  bool
 	CanStop    bool
+	// Unread are the fields left in Redis, too long to read, with their
+	// lengths, sorted.
+	Unread [][2]string
 	// Raw are the fields of a job hash that cannot be decoded, and Err
 	// why.
 	Raw [][2]string
@@ -202,7 +206,7 @@ func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
 
 // newJobData is what the job page shows of v, its values cut.
 func newJobData(v *rqlite.JobView) jobData {
-	d := jobData{Job: v.Job, ID: v.ID, ExcInfo: clip(v.Exc, v.ExcLen, maxShown)}
+	d := jobData{Job: v.Job, ID: v.ID, ExcInfo: clip(v.Exc, v.ExcLen, maxShown), Unread: unreadRows(v.Unread)}
 	if v.DataErr != nil {
 		d.DataErr = v.DataErr.Error()
 	}
@@ -245,20 +249,32 @@ func newResultRow(res rqlite.ResultView) resultRow {
 }
 
 // rawJobPage shows the fields of a job hash that cannot be decoded, as
-// when the dashboard's serializer is not that of the job.
+// when the dashboard's serializer is not that of the job, within
+// viewLimits: a field too long to read shows its length.
 func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, decodeErr error) {
-	ctx := r.Context()
-	fields, err := h.rdb.HGetAll(ctx, keys.Job(id)).Result()
+	read, err := rqlite.ReadJobFields(r.Context(), h.rdb, []string{id}, nil, viewLimits)
+	var tooMany *rqlite.ViewLimitError
+	if err == nil && errors.As(read[0].Err, &tooMany) {
+		// Too many fields to read them all: its origin alone, to check it.
+		read, err = rqlite.ReadJobFields(r.Context(), h.rdb, []string{id}, []string{"origin"}, viewLimits)
+	}
+	if err == nil {
+		err = read[0].Err
+	}
 	if err != nil {
 		h.fail(w, r, http.StatusBadGateway, "%v", decodeErr)
 		return
 	}
+	fields := read[0].Values
 	if !h.queueAllowed(fields["origin"]) {
 		h.fail(w, r, http.StatusNotFound, "There is no job %s.", id)
 		return
 	}
+	if tooMany != nil {
+		fields = nil
+	}
 	l := h.newLayout(w, r, "Job "+id, "queues")
-	d := jobData{ID: id, Err: decodeErr.Error()}
+	d := jobData{ID: id, Err: decodeErr.Error(), Raw: unreadRows(read[0].Unread)}
 	for k, v := range fields {
 		switch k {
 		case "data", "exc_info", "meta":
@@ -271,6 +287,16 @@ func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, 
 	slices.SortFunc(d.Raw, func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) })
 	l.Data = d
 	h.render(w, http.StatusOK, "job", l)
+}
+
+// unreadRows are the fields left unread, as name and "(N bytes, not
+// read)", sorted.
+func unreadRows(unread map[string]int64) [][2]string {
+	var rows [][2]string
+	for _, k := range slices.Sorted(maps.Keys(unread)) {
+		rows = append(rows, [2]string{k, fmt.Sprintf("(%d bytes, too long to read here)", unread[k])})
+	}
+	return rows
 }
 
 type workersData struct {

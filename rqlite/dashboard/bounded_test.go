@@ -187,3 +187,21 @@ func TestManyResultsBounded(t *testing.T) {
 	body := e.boundedGet(t, "/rq/jobs/many")
 	contains(t, "the job's page", body, "30 older runs not shown.")
 }
+
+// TestManyDependentsBounded: a job with thousands of dependents shows a
+// hundred of them, sorted, and says how many more it has.
+func TestManyDependentsBounded(t *testing.T) {
+	e := newEnv(t, &dashboard.Options{Serializer: rqlite.Pickle})
+	small := zlibOf(t, pickledCall("t.nothing", []byte("K\x01")))
+	e.pushRaw(t, "parents", "parent", []any{"data", small}, nil)
+	deps := make([]any, 5000)
+	for i := range deps {
+		deps[i] = fmt.Sprintf("dep-%04d", i)
+	}
+	must(t, e.rdb.SAdd(e.ctx, "rq:job:parent:dependents", deps...).Err())
+	body := e.boundedGet(t, "/rq/jobs/parent")
+	if n := strings.Count(body, `href="/rq/jobs/dep-`); n != 100 {
+		t.Errorf("the page links %d dependents, want 100", n)
+	}
+	contains(t, "the job's page", body, "and 4900 more")
+}

@@ -160,9 +160,11 @@ type jobData struct {
 	Results    []resultRow
 	MoreRuns   int64 // the results not shown, older ones
 	Dependents []string
-	CanRequeue bool
-	CanCancel  bool
-	CanStop    bool
+	// MoreDependents is how many dependents are not shown.
+	MoreDependents int64
+	CanRequeue     bool
+	CanCancel      bool
+	CanStop        bool
 	// Unread are the fields left in Redis, too long to read, with their
 	// lengths, sorted.
 	Unread [][2]string
@@ -195,13 +197,45 @@ func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := newJobData(v)
-	if d.Dependents, err = h.rdb.SMembers(ctx, keys.Dependents(id)).Result(); err != nil {
+	if d.Dependents, d.MoreDependents, err = h.dependents(ctx, id); err != nil {
 		h.fail(w, r, http.StatusBadGateway, "%v", err)
 		return
 	}
-	sort.Strings(d.Dependents)
 	l.Data = d
 	h.render(w, http.StatusOK, "job", l)
+}
+
+// maxDependents is the most dependents the job page shows.
+const maxDependents = 100
+
+// dependents are the IDs of job id's dependents, sorted, at most
+// maxDependents of them, and how many more it has: a set of any size is
+// read a page of SSCAN at a time, only as far as the page shows.
+func (h *handler) dependents(ctx context.Context, id string) ([]string, int64, error) {
+	key := keys.Dependents(id)
+	n, err := h.rdb.SCard(ctx, key).Result()
+	if err != nil || n == 0 {
+		return nil, 0, err
+	}
+	seen := map[string]bool{}
+	var cursor uint64
+	for {
+		var page []string
+		page, cursor, err = h.rdb.SScan(ctx, key, cursor, "", maxDependents).Result()
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range page {
+			if len(seen) < maxDependents {
+				seen[m] = true
+			}
+		}
+		if cursor == 0 || len(seen) >= maxDependents {
+			break
+		}
+	}
+	ids := slices.Sorted(maps.Keys(seen))
+	return ids, max(n-int64(len(ids)), 0), nil
 }
 
 // newJobData is what the job page shows of v, its values cut.

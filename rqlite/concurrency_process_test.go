@@ -8,6 +8,7 @@ import (
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 var dormir = rqlite.External("tareas.dormir_sin_escuchar")
@@ -20,7 +21,7 @@ var dormir = rqlite.External("tareas.dormir_sin_escuchar")
 // cleanup takes it for abandoned and fails it, and a waiting worker then
 // runs the next job.
 func TestConcurrencyLimitProcesses(t *testing.T) {
-	bin := buildRQ(t)
+	bin := rqtest.BuildRQ(t)
 	srv, rdb := faultProcSetup(t)
 	ctx := context.Background()
 	env := []string{"TAREAS_SEGUNDO=100ms"}

@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -730,17 +729,6 @@ func grepLines(s, sub string) []string {
 // The tests of worker processes: the rq command, built for the test, with
 // the tutorial's tasks.
 
-// buildRQ builds ./cmd/rq into a directory of t's and returns its path.
-func buildRQ(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rq")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/colasrq/rqlite-tutorial/cmd/rq").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/rq: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // faultProc is a running rq process.
 type faultProc struct {
 	cmd  *exec.Cmd
@@ -818,7 +806,7 @@ var pesada = rqlite.External("tareas.tarea_pesada_y_falible")
 // and cold, and (with RQLITE_SLOW_TESTS=1) 100,000 jobs through pools of
 // which one is killed.
 func TestFaultWorkerProcesses(t *testing.T) {
-	bin := buildRQ(t)
+	bin := rqtest.BuildRQ(t)
 	t.Run("killed", func(t *testing.T) { faultKilledWorker(t, bin) })
 	t.Run("shutdown", func(t *testing.T) { faultShutdownSignals(t, bin) })
 	t.Run("pools", func(t *testing.T) { faultManyJobsKilledPool(t, bin, false) })

@@ -26,7 +26,7 @@ func mustOK(t *testing.T, err error) {
 // isolated worker fails the job, naming the limit as the flag set it, and
 // a bad value is refused in one line.
 func TestLimitFlags(t *testing.T) {
-	bin := buildRQ(t)
+	bin := rqtest.BuildRQ(t)
 	url := rqtest.URL(t)
 	opts, err := redis.ParseURL(url)
 	if err != nil {

@@ -20,17 +20,6 @@ import (
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
-// buildRQ builds cmd/rq, the rq command with the tutorial's tasks.
-func buildRQ(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rq")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/colasrq/rqlite-tutorial/cmd/rq").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/rq: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // rqEnv is the environment of the rq commands of a test: the test's own,
 // without what changes their output, with vars added.
 func rqEnv(vars ...string) []string {
@@ -108,7 +97,7 @@ var clockRE = regexp.MustCompile(`\b\d\d:\d\d:\d\d\b`)
 // without the bar. With --isolated, the tasks write from work horses,
 // child processes of the worker.
 func TestBurstBarInTerminal(t *testing.T) {
-	bin := buildRQ(t)
+	bin := rqtest.BuildRQ(t)
 	for name, worker := range map[string][]string{
 		"worker":   {"worker", "--burst", "-n", "w"},
 		"isolated": {"worker", "--burst", "-n", "w", "--isolated"},
@@ -179,7 +168,7 @@ func testBurstBarInTerminal(t *testing.T, bin string, worker []string) {
 // elsewhere (through tee, say) would mix with it, and standard error still
 // goes straight to the terminal.
 func TestBurstNoBarWithoutTheTerminal(t *testing.T) {
-	bin := buildRQ(t)
+	bin := rqtest.BuildRQ(t)
 	url := rqtest.URL(t)
 	enqueueBurst(t, bin, url)
 	log, err := os.Create(filepath.Join(t.TempDir(), "log"))

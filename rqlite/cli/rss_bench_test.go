@@ -180,11 +180,7 @@ type rssBench struct {
 
 func newRSSBench(b *testing.B) *rssBench {
 	b.Helper()
-	bin := filepath.Join(b.TempDir(), "rq")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/colasrq/rqlite-tutorial/cmd/rq").CombinedOutput()
-	if err != nil {
-		b.Fatalf("go build ./cmd/rq: %v\n%s", err, out)
-	}
+	bin := rqtest.BuildRQ(b)
 	url := rqtest.URL(b)
 	opts, err := redis.ParseURL(url)
 	if err != nil {

@@ -144,7 +144,7 @@ func TestSupervisorRestartsAWorkerKilledWith9(t *testing.T) {
 	supervisord := requireSupervisord(t)
 	rqtest.RequireRealRedis(t)
 	url := rqtest.URL(t)
-	bin := buildRQ(t)
+	bin := rqtest.BuildRQ(t)
 	dir := t.TempDir()
 	conf := supervisorConf(t, bin, url, dir)
 	workerLog := filepath.Join(dir, "rq-worker-0.log")

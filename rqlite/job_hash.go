@@ -111,12 +111,21 @@ func (j *Job) encodeRetry(fields []any) []any {
 func (j *Job) decode(h map[string]string) error {
 	data, ok := h["data"]
 	if !ok {
-		return errors.New("unexpected job format: no data field")
+		return errNoData
 	}
 	var err error
 	if j.FuncName, j.Args, j.Kwargs, err = decodeCall(j.c.serializer, []byte(data)); err != nil {
 		return err
 	}
+	return j.decodeFields(h)
+}
+
+// errNoData is the error of a job hash without a data field.
+var errNoData = errors.New("unexpected job format: no data field")
+
+// decodeFields reads the fields of hash h but its call (data).
+func (j *Job) decodeFields(h map[string]string) error {
+	var err error
 	j.Description = h["description"]
 	j.Origin = h["origin"]
 	j.Status = Status(h["status"])

@@ -140,18 +140,11 @@ func (v *JobView) decodeView(h map[string]string, lim ViewLimits) error {
 	data, ok := h["data"]
 	n, unread := v.Unread["data"]
 	if !ok && !unread {
-		return errors.New("unexpected job format: no data field")
+		return errNoData
 	}
-	stub, err := encodeCall(v.c.serializer, "", nil, nil)
-	if err != nil {
+	if err := v.decodeFields(h); err != nil {
 		return err
 	}
-	rest := maps.Clone(h)
-	rest["data"] = string(stub)
-	if err := v.decode(rest); err != nil {
-		return err
-	}
-	v.FuncName, v.Args, v.Kwargs = "", nil, nil
 	if unread {
 		v.DataErr = unreadError("data", n)
 		return nil
@@ -162,6 +155,7 @@ func (v *JobView) decodeView(h map[string]string, lim ViewLimits) error {
 		v.DataErr = &ViewLimitError{fmt.Sprintf("the call inflates to more than %d bytes, too large to show here", lim.MaxData)}
 		return nil
 	}
+	var err error
 	v.FuncName, v.Args, v.Kwargs, err = decodeCall(v.c.serializer, []byte(data))
 	var vle *ViewLimitError
 	if errors.As(err, &vle) {

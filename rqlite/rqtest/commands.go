@@ -2,6 +2,7 @@ package rqtest
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 
@@ -77,12 +78,7 @@ func (l *CommandLog) Total() int {
 func (l *CommandLog) Names() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	names := make([]string, 0, len(l.byName))
-	for n := range l.byName {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(l.byName))
 }
 
 // DialHook is part of redis.Hook.

@@ -213,7 +213,7 @@ func newPageRunner(t *testing.T, bin string) *pageRunner {
 	t.Helper()
 	port := fmt.Sprint(rqtest.FreePort(t))
 	cmd := exec.Command(filepath.Join(bin, "rq"), "dev-server", "--addr", "127.0.0.1:"+port)
-	out := &syncBuffer{}
+	out := &rqtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func newPageRunner(t *testing.T, bin string) *pageRunner {
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
 	})
-	waitFor(t, 20*time.Second, "the dev-server's banner", func() bool { return strings.Contains(out.String(), "\n") })
+	rqtest.WaitFor(t, 20*time.Second, "the dev-server's banner", func() bool { return strings.Contains(out.String(), "\n") })
 	r := &pageRunner{bin: bin, redisURL: "redis://127.0.0.1:" + port + "/0"}
 	r.banner = strings.SplitN(out.String(), "\n", 2)[0]
 	r.rdb = redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port})
@@ -365,14 +365,14 @@ func (r *pageRunner) command(t *testing.T, file string, blockLine int, line stri
 		return b.out.String(), b.err == nil, nil
 	case isServer(args):
 		b := r.start(t, shell)
-		waitFor(t, 30*time.Second, line+" to listen", func() bool { return b.listening() })
+		rqtest.WaitFor(t, 30*time.Second, line+" to listen", func() bool { return b.listening() })
 		return "", true, b
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", shell)
 	cmd.Env = r.env
-	var out syncBuffer
+	var out rqtest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	if ctx.Err() != nil {
@@ -459,7 +459,7 @@ func isServer(args []string) bool {
 type background struct {
 	line     string
 	cmd      *exec.Cmd
-	out      syncBuffer
+	out      rqtest.Buffer
 	done     chan struct{}
 	err      error
 	want     *pageBlock // the output block the page shows for it
@@ -543,7 +543,7 @@ func (r *pageRunner) waitIdle(t *testing.T, b *background, line string) {
 		}
 		return true
 	}
-	waitFor(t, 60*time.Second, line+" to finish its jobs", idle)
+	rqtest.WaitFor(t, 60*time.Second, line+" to finish its jobs", idle)
 	// The worker writes its last log lines right after it records the
 	// outcome.
 	b.settle(t)
@@ -552,7 +552,7 @@ func (r *pageRunner) waitIdle(t *testing.T, b *background, line string) {
 // settle waits until the program's output stops growing.
 func (b *background) settle(t *testing.T) {
 	last := ""
-	waitFor(t, 10*time.Second, b.line+"'s output to settle", func() bool {
+	rqtest.WaitFor(t, 10*time.Second, b.line+"'s output to settle", func() bool {
 		cur := b.out.String()
 		settled := cur == last && strings.HasSuffix(cur, "\n")
 		last = cur
@@ -567,7 +567,7 @@ func (b *background) settle(t *testing.T) {
 // output has settled: it has queued what was due when it started.
 func (r *pageRunner) waitCron(t *testing.T, b *background, line string) {
 	ctx := context.Background()
-	waitFor(t, 60*time.Second, line+" to register", func() bool {
+	rqtest.WaitFor(t, 60*time.Second, line+" to register", func() bool {
 		select {
 		case <-b.done:
 			return true
@@ -650,34 +650,4 @@ func lineDiff(want, got string) string {
 		fmt.Fprintf(&b, "- %s\n+ %s\n", wl, gl)
 	}
 	return b.String()
-}
-
-// waitFor polls cond until it holds, failing the test after d.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// syncBuffer is a bytes.Buffer that a process and the test use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -400,13 +400,7 @@ func (in *interop) start(name string, args ...string) *exec.Cmd {
 
 func (in *interop) waitFor(what string, cond func() bool) {
 	in.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			in.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	rqtest.WaitFor(in.t, time.Minute, what, cond)
 }
 
 func check(t *testing.T, err error) {

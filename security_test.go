@@ -256,7 +256,7 @@ func TestSentinelFailover(t *testing.T) {
 	defer rdb.Close()
 	sentinel := redis.NewSentinelClient(&redis.Options{Addr: sentinels[0]})
 	defer sentinel.Close()
-	waitUntil(t, "the sentinels to see the replica", func() bool {
+	rqtest.WaitFor(t, time.Minute, "the sentinels to see the replica", func() bool {
 		replicas, err := sentinel.Replicas(ctx, "mymaster").Result()
 		return err == nil && len(replicas) == 1
 	})
@@ -279,7 +279,7 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	started := time.Now()
 	defer worker.Process.Kill()
-	waitUntil(t, "the first half of the jobs to finish", func() bool {
+	rqtest.WaitFor(t, time.Minute, "the first half of the jobs to finish", func() bool {
 		n, err := q.Registry(rqlite.Finished).Count(ctx)
 		if time.Since(started) > 45*time.Second {
 			t.Fatalf("the worker does not work (%v, %d finished):\n%s", err, n, log.String())
@@ -297,7 +297,7 @@ func TestSentinelFailover(t *testing.T) {
 	if err := sentinel.Failover(ctx, "mymaster").Err(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the new master", func() bool {
+	rqtest.WaitFor(t, time.Minute, "the new master", func() bool {
 		addr, err := sentinel.GetMasterAddrByName(ctx, "mymaster").Result()
 		return err == nil && addr[1] != fmt.Sprint(master)
 	})
@@ -307,12 +307,12 @@ func TestSentinelFailover(t *testing.T) {
 	// window.
 	old := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", master)})
 	defer old.Close()
-	waitUntil(t, "the old master to become a replica", func() bool {
+	rqtest.WaitFor(t, time.Minute, "the old master to become a replica", func() bool {
 		role, err := old.Do(ctx, "ROLE").Slice()
 		return err == nil && len(role) > 0 && role[0] == "slave"
 	})
 	// The other half of the jobs, enqueued on the new master.
-	waitUntil(t, "enqueueing on the new master", func() bool {
+	rqtest.WaitFor(t, time.Minute, "enqueueing on the new master", func() bool {
 		_, err := q.EnqueueMany(ctx, calls[jobs/2:])
 		return err == nil
 	})
@@ -322,8 +322,8 @@ func TestSentinelFailover(t *testing.T) {
 	// that the old master, now a replica, drops), the job is still in the
 	// started registry: the cleanup after its heartbeat horizon moves it to
 	// failed. At least once: no job is lost.
-	waitUntil(t, "the queue to empty", func() bool { n, err := q.Count(ctx); return err == nil && n == 0 })
-	waitUntil(t, "the worker to be idle", func() bool {
+	rqtest.WaitFor(t, time.Minute, "the queue to empty", func() bool { n, err := q.Count(ctx); return err == nil && n == 0 })
+	rqtest.WaitFor(t, time.Minute, "the worker to be idle", func() bool {
 		return rdb.HGet(ctx, "rq:worker:"+name, "state").Val() == "idle"
 	})
 	later := rqlite.NewQueue("default", rdb, &rqlite.QueueOptions{Now: func() time.Time { return time.Now().Add(5 * time.Minute) }})
@@ -350,17 +350,6 @@ func TestSentinelFailover(t *testing.T) {
 	t.Logf("worker log during the failover:\n%s", lastLines(log.String(), 5))
 	if strings.Count(log.String(), "(s0)") > 2 {
 		t.Logf("s0 in the log:\n%s", grepLines(log.String(), "(s0)"))
-	}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -38,7 +38,7 @@ func TestConcurrencyLimitProcesses(t *testing.T) {
 		procs = append(procs, startRQ(t, bin, srv, env, append([]string{"worker", "default"}, extra...)...))
 	}
 	peak := 0
-	faultWait(t, 60*time.Second, "every job to end", func() bool {
+	rqtest.WaitFor(t, 60*time.Second, "every job to end", func() bool {
 		peak = max(peak, int(rdb.ZCard(ctx, keys.Started("default")).Val()))
 		n, _ := q.Count(ctx)
 		return n == 0 && rdb.ZCard(ctx, keys.Started("default")).Val() == 0
@@ -63,11 +63,11 @@ func TestConcurrencyLimitProcesses(t *testing.T) {
 	next, err := lenta.EnqueueCall(ctx, dormir, &rqlite.EnqueueOptions{Args: []any{1}})
 	must(t, err)
 	victim := startRQ(t, bin, srv, env, "worker", "lenta", "--name", "victim")
-	faultWait(t, 20*time.Second, "the long job to start", func() bool { return status(rdb, victimJob.ID) == "started" })
+	rqtest.WaitFor(t, 20*time.Second, "the long job to start", func() bool { return status(rdb, victimJob.ID) == "started" })
 	victim.signal(t, syscall.SIGKILL)
 	victim.wait(t, 10*time.Second)
 	waiting := startRQ(t, bin, srv, env, "worker", "lenta", "--name", "waiting")
-	faultWait(t, 20*time.Second, "the waiting worker to be idle", func() bool {
+	rqtest.WaitFor(t, 20*time.Second, "the waiting worker to be idle", func() bool {
 		return rdb.HGet(ctx, keys.Worker("waiting"), "state").Val() == "idle"
 	})
 	if s := status(rdb, next.ID); s != "queued" {
@@ -79,7 +79,7 @@ func TestConcurrencyLimitProcesses(t *testing.T) {
 	if s := status(rdb, victimJob.ID); s != "failed" {
 		t.Errorf("the dead worker's job is %q after the cleanup, want failed", s)
 	}
-	faultWait(t, 20*time.Second, "the next job to run", func() bool { return status(rdb, next.ID) == "finished" })
+	rqtest.WaitFor(t, 20*time.Second, "the next job to run", func() bool { return status(rdb, next.ID) == "finished" })
 	if n := rdb.ZCard(ctx, keys.QueueSlots("lenta")).Val(); n != 0 {
 		t.Errorf("%d slots held once every job ended", n)
 	}

@@ -73,13 +73,7 @@ func batchSetup(t *testing.T, name string) (*Queue, *redis.Client, *writeCounter
 // waitUntil waits for cond, failing t after ten seconds.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	rqtest.WaitFor(t, 10*time.Second, what, cond)
 }
 
 // lineLen is how many callers wait in line for the next write to q.

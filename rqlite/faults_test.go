@@ -3,7 +3,6 @@
 package rqlite_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -41,7 +40,7 @@ type faultRedis struct {
 	dir  string
 	aof  bool
 	cmd  *exec.Cmd
-	out  *faultBuffer
+	out  *rqtest.Buffer
 	done chan struct{} // closed when the process has exited
 }
 
@@ -74,7 +73,7 @@ func (s *faultRedis) start() error {
 	} else {
 		args = append(args, "--appendonly", "no")
 	}
-	s.out = &faultBuffer{}
+	s.out = &rqtest.Buffer{}
 	s.cmd = exec.Command("redis-server", args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -133,35 +132,6 @@ func (s *faultRedis) client(name string) *redis.Client {
 	rdb := redis.NewClient(&redis.Options{Addr: s.addr(), ClientName: name})
 	s.t.Cleanup(func() { rdb.Close() })
 	return rdb
-}
-
-// faultBuffer is a bytes.Buffer that several goroutines (or a process's
-// stdout and stderr) may write while the test reads it.
-type faultBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *faultBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *faultBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-func (b *faultBuffer) count(s string) int { return strings.Count(b.String(), s) }
-
-// faultWait polls cond until it holds, failing the test after d.
-func faultWait(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	if !faultPoll(d, cond) {
-		t.Fatalf("timed out after %v waiting for %s", d, what)
-	}
 }
 
 // faultPoll polls cond until it holds or d has passed, and tells which.
@@ -361,7 +331,7 @@ type faultHarness struct {
 	admin   *redis.Client // the test's client
 	q       *rqlite.Queue
 	runs    *faultRuns
-	log     *faultBuffer
+	log     *rqtest.Buffer
 	release chan struct{} // closed to let fault.block return
 	w       *rqlite.Worker
 	exited  chan struct{} // closed when Work has returned
@@ -372,7 +342,7 @@ func newFaultHarness(t *testing.T, aof bool) *faultHarness {
 	t.Helper()
 	rqlite.SilenceRedisLogs() // the dials that fail while Redis is away
 	h := &faultHarness{t: t, ctx: context.Background(), srv: startFaultRedis(t, aof), runs: &faultRuns{},
-		log: &faultBuffer{}, release: make(chan struct{})}
+		log: &rqtest.Buffer{}, release: make(chan struct{})}
 	h.rdb = h.srv.client("faultworker")
 	h.admin = h.srv.client("faulttest")
 	reg := rqlite.NewTaskRegistry()
@@ -504,11 +474,11 @@ func TestFaultDroppedConnection(t *testing.T) {
 		h.start()
 		var ids []string
 		for round := 1; round <= 3; round++ {
-			faultWait(t, 10*time.Second, "the worker to wait in BLPOP", func() bool { return len(h.workerConns(true)) > 0 })
+			rqtest.WaitFor(t, 10*time.Second, "the worker to wait in BLPOP", func() bool { return len(h.workerConns(true)) > 0 })
 			h.killNormalClients()
 			id := h.enqueue("fault.work", &rqlite.EnqueueOptions{Args: []any{round}})
 			ids = append(ids, id)
-			faultWait(t, 20*time.Second, "the job queued after the kill to finish", func() bool {
+			rqtest.WaitFor(t, 20*time.Second, "the job queued after the kill to finish", func() bool {
 				return h.admin.HGet(h.ctx, "rq:job:"+id, "status").Val() == "finished"
 			})
 			h.running()
@@ -519,7 +489,7 @@ func TestFaultDroppedConnection(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("CLIENT KILL TYPE pubsub = %d, %v; want the worker's subscription dropped", n, err)
 		}
-		faultWait(t, 20*time.Second, "the worker to subscribe again", func() bool {
+		rqtest.WaitFor(t, 20*time.Second, "the worker to subscribe again", func() bool {
 			return h.admin.PubSubNumSub(h.ctx, "rq:pubsub:fw").Val()["rq:pubsub:fw"] == 1
 		})
 		must(t, rqlite.SendShutdownCommand(h.ctx, h.admin, "fw"))
@@ -528,7 +498,7 @@ func TestFaultDroppedConnection(t *testing.T) {
 		h.ranOnce(ids)
 		// A connection dropped under BLPOP is dialled again by go-redis at
 		// once: for the worker there is at most a one-line outage.
-		if n := h.log.count("Could not connect to Redis instance"); n > 3 {
+		if n := strings.Count(h.log.String(), "Could not connect to Redis instance"); n > 3 {
 			t.Errorf("%d outages logged for 3 dropped connections:\n%s", n, h.log)
 		} else {
 			t.Logf("outages logged for 3 dropped connections: %d", n)
@@ -540,18 +510,18 @@ func TestFaultDroppedConnection(t *testing.T) {
 		block := h.enqueue("fault.block", &rqlite.EnqueueOptions{JobTimeout: time.Minute})
 		after := h.enqueue("fault.work", &rqlite.EnqueueOptions{Args: []any{1}})
 		h.start()
-		faultWait(t, 10*time.Second, "the blocking job to start", func() bool { return h.runs.of(block) == 1 })
+		rqtest.WaitFor(t, 10*time.Second, "the blocking job to start", func() bool { return h.runs.of(block) == 1 })
 		// Each kill drops the worker's connection between two heartbeats;
 		// the next heartbeat must land all the same.
 		for range 3 {
 			score := h.admin.ZScore(h.ctx, "rq:wip:default", block).Val()
 			h.killNormalClients()
-			faultWait(t, 10*time.Second, "a heartbeat after the kill", func() bool {
+			rqtest.WaitFor(t, 10*time.Second, "a heartbeat after the kill", func() bool {
 				return h.admin.ZScore(h.ctx, "rq:wip:default", block).Val() > score
 			})
 		}
 		close(h.release)
-		faultWait(t, 20*time.Second, "both jobs to finish", func() bool {
+		rqtest.WaitFor(t, 20*time.Second, "both jobs to finish", func() bool {
 			return h.admin.HGet(h.ctx, "rq:job:"+after, "status").Val() == "finished"
 		})
 		h.stop()
@@ -562,7 +532,7 @@ func TestFaultDroppedConnection(t *testing.T) {
 			t.Errorf("blocking job status %q", v)
 		}
 		t.Logf("heartbeat errors logged: %d, outages logged: %d",
-			h.log.count("Heartbeat of job"), h.log.count("Could not connect to Redis instance"))
+			strings.Count(h.log.String(), "Heartbeat of job"), strings.Count(h.log.String(), "Could not connect to Redis instance"))
 	})
 
 	t.Run("finish", func(t *testing.T) {
@@ -685,12 +655,12 @@ func TestFaultRedisRestart(t *testing.T) {
 	h := newFaultHarness(t, true)
 	ids, twice := h.enqueueStream(300)
 	h.start()
-	faultWait(t, 20*time.Second, "a hundred jobs to run", func() bool { return h.runs.total() >= 100 })
+	rqtest.WaitFor(t, 20*time.Second, "a hundred jobs to run", func() bool { return h.runs.total() >= 100 })
 	h.srv.stop()
 	t.Logf("Redis stopped after %d runs", h.runs.total())
 	// Whatever the worker does while Redis is away, it does not exit.
-	faultWait(t, 20*time.Second, "the worker to notice the outage", func() bool {
-		return h.log.count("Could not connect to Redis instance") > 0
+	rqtest.WaitFor(t, 20*time.Second, "the worker to notice the outage", func() bool {
+		return strings.Count(h.log.String(), "Could not connect to Redis instance") > 0
 	})
 	h.running()
 	if err := h.srv.start(); err != nil {
@@ -702,7 +672,7 @@ func TestFaultRedisRestart(t *testing.T) {
 	}
 	h.settle(90 * time.Second)
 	h.stop()
-	outages, reconnected := h.log.count("Could not connect to Redis instance"), h.log.count("Reconnected to Redis after")
+	outages, reconnected := strings.Count(h.log.String(), "Could not connect to Redis instance"), strings.Count(h.log.String(), "Reconnected to Redis after")
 	t.Logf("outages logged: %d, reconnections logged: %d:\n%s", outages, reconnected, strings.Join(grepLines(h.log.String(), "Redis"), "\n"))
 	if outages != 1 || reconnected != 1 {
 		t.Errorf("one restart logged as %d outages and %d reconnections, want 1 and 1", outages, reconnected)
@@ -732,7 +702,7 @@ func grepLines(s, sub string) []string {
 // faultProc is a running rq process.
 type faultProc struct {
 	cmd  *exec.Cmd
-	out  *faultBuffer
+	out  *rqtest.Buffer
 	done chan struct{}
 	err  error
 }
@@ -740,7 +710,7 @@ type faultProc struct {
 // startRQ runs rq with args against srv; env adds variables.
 func startRQ(t *testing.T, bin string, srv *faultRedis, env []string, args ...string) *faultProc {
 	t.Helper()
-	p := &faultProc{out: &faultBuffer{}, done: make(chan struct{})}
+	p := &faultProc{out: &rqtest.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, append([]string{"--url", srv.url()}, args...)...)
 	p.cmd.Env = append(os.Environ(), append([]string{"REDIS_URL=" + srv.url(), "NO_COLOR=1"}, env...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -831,7 +801,7 @@ func faultKilledWorker(t *testing.T, bin string) {
 			must(t, err)
 			env := []string{"TAREAS_SEGUNDO=200ms", "TAREAS_SEMILLA=7"}
 			w := startRQ(t, bin, srv, env, "worker", "--name", "victim", "--job-monitoring-interval", "1")
-			faultWait(t, 20*time.Second, "the job to start", func() bool { return w.starts(job.ID) == 1 })
+			rqtest.WaitFor(t, 20*time.Second, "the job to start", func() bool { return w.starts(job.ID) == 1 })
 
 			w.signal(t, syscall.SIGKILL)
 			w.wait(t, 10*time.Second)
@@ -902,7 +872,7 @@ func faultShutdownSignals(t *testing.T, bin string) {
 		must(t, err)
 		w := startRQ(t, bin, srv, []string{"TAREAS_SEGUNDO=300ms", "TAREAS_SEMILLA=7"},
 			"worker", "--name", "warm", "--job-monitoring-interval", "1")
-		faultWait(t, 20*time.Second, "the first job to start", func() bool { return w.starts(first.ID) == 1 })
+		rqtest.WaitFor(t, 20*time.Second, "the first job to start", func() bool { return w.starts(first.ID) == 1 })
 		w.signal(t, syscall.SIGINT)
 		if err := w.wait(t, 30*time.Second); err != nil {
 			t.Errorf("rq worker after SIGINT: %v", err)
@@ -932,9 +902,9 @@ func faultShutdownSignals(t *testing.T, bin string) {
 		must(t, err)
 		w := startRQ(t, bin, srv, []string{"TAREAS_SEGUNDO=1s", "TAREAS_SEMILLA=7"},
 			"worker", "--name", "cold", "--job-monitoring-interval", "1")
-		faultWait(t, 20*time.Second, "the job to start", func() bool { return w.starts(job.ID) == 1 })
+		rqtest.WaitFor(t, 20*time.Second, "the job to start", func() bool { return w.starts(job.ID) == 1 })
 		w.signal(t, syscall.SIGINT)
-		faultWait(t, 10*time.Second, "the warm shut down", func() bool { return w.out.count("Warm shut down requested") == 1 })
+		rqtest.WaitFor(t, 10*time.Second, "the warm shut down", func() bool { return strings.Count(w.out.String(), "Warm shut down requested") == 1 })
 		w.signal(t, syscall.SIGINT)
 		err = w.wait(t, 30*time.Second)
 		t.Logf("rq worker after two SIGINTs: %v", err)
@@ -1018,7 +988,7 @@ func faultManyJobsKilledPool(t *testing.T, bin string, rq2 bool) {
 	for range 4 {
 		pools = append(pools, startRQ(t, bin, srv, nil, args...))
 	}
-	faultWait(t, 60*time.Second, "half of the jobs to finish", func() bool {
+	rqtest.WaitFor(t, 60*time.Second, "half of the jobs to finish", func() bool {
 		return rdb.ZCard(ctx, "rq:finished:default").Val() >= total/2
 	})
 	pools[0].signal(t, syscall.SIGKILL)

@@ -80,16 +80,10 @@ func (b *bundle) worker(t *testing.T, queues []string, o *rqlite.WorkerOptions) 
 	return w, &log
 }
 
-// waitFor polls cond until it holds, failing the test after a deadline.
+// waitFor waits for cond, failing the test after ten seconds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	rqtest.WaitFor(t, 10*time.Second, what, cond)
 }
 
 func TestBurstWorkerRunsQueuesInPriorityOrder(t *testing.T) {

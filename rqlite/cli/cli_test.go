@@ -6,7 +6,6 @@ import (
 	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,43 +14,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader in different
-// goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor polls cond until it holds, failing t after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen within %v", what, timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 var listeningRE = regexp.MustCompile(`Embedded Redis server listening on (redis://\S+) \(development only; data is kept in memory\)\. Press Ctrl-C to stop\.\n`)
 
 func TestDevServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &rqtest.Buffer{}
 	root := New()
 	root.SetArgs([]string{"dev-server", "--addr", "127.0.0.1:0"})
 	root.SetOut(out)
@@ -59,7 +27,7 @@ func TestDevServer(t *testing.T) {
 	go func() { done <- root.ExecuteContext(ctx) }()
 
 	var url string
-	waitFor(t, 10*time.Second, "the listening message", func() bool {
+	rqtest.WaitFor(t, 10*time.Second, "the listening message", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("dev-server returned early: %v; output: %q", err, out.String())

@@ -37,14 +37,14 @@ func TestCronCommand(t *testing.T) {
 		"  - func: clitest.note\n    queue_name: periodica\n    kwargs: {s: adios}\n    cron: '0 3 * * *'\n    result_ttl: -1\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &rqtest.Buffer{}
 	root := New()
 	root.SetArgs([]string{"cron", "-u", url, "--name", "cli-cron", path})
 	root.SetOut(out)
 	root.SetErr(out)
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
-	waitFor(t, 10*time.Second, "the first job", func() bool { return rdb.LLen(ctx, "rq:queue:periodica").Val() == 1 || len(done) > 0 })
+	rqtest.WaitFor(t, 10*time.Second, "the first job", func() bool { return rdb.LLen(ctx, "rq:queue:periodica").Val() == 1 || len(done) > 0 })
 	if len(done) > 0 {
 		t.Fatalf("rq cron stopped: %v\n%s", <-done, out.String())
 	}

@@ -19,7 +19,7 @@ var dashboardRE = regexp.MustCompile(`at (http://\S+)/ \(metrics`)
 func TestDashboardAllowedHost(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &rqtest.Buffer{}
 	root := New()
 	root.SetArgs([]string{"dashboard", "--listen", "127.0.0.1:0", "-u", rqtest.URL(t),
 		"--allowed-host", "panel.example", "--allowed-host", ".corp.example"})
@@ -27,7 +27,7 @@ func TestDashboardAllowedHost(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	var base string
-	waitFor(t, 10*time.Second, "the listening message", func() bool {
+	rqtest.WaitFor(t, 10*time.Second, "the listening message", func() bool {
 		m := dashboardRE.FindStringSubmatch(out.String())
 		if m != nil {
 			base = m[1]

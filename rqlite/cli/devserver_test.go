@@ -273,7 +273,7 @@ func TestDevServerClientList(t *testing.T) {
 
 	// A closed connection leaves the listing.
 	b.conn.Close()
-	waitFor(t, 10*time.Second, "the closed connection to leave CLIENT LIST", func() bool {
+	rqtest.WaitFor(t, 10*time.Second, "the closed connection to leave CLIENT LIST", func() bool {
 		_, listed := lineOf(parseClientList(t, a.text("CLIENT", "LIST")), lb.addr)
 		return !listed
 	})
@@ -303,7 +303,7 @@ func TestDevServerClientFlags(t *testing.T) {
 
 	// A client blocked in BLPOP: flag b, counted by INFO clients.
 	blocked.send("BLPOP", "rq:queue:vacia", "0")
-	waitFor(t, 10*time.Second, "the BLPOP client to show flag b", func() bool {
+	rqtest.WaitFor(t, 10*time.Second, "the BLPOP client to show flag b", func() bool {
 		return lineFor(blocked).flags == "b"
 	})
 	if info := watcher.text("INFO", "clients"); !strings.Contains(info, "blocked_clients:1\r\n") {
@@ -376,7 +376,7 @@ func TestDevServerInfo(t *testing.T) {
 	if got := c.do("SET", "breve", "x", "PX", "50"); got != "OK" {
 		t.Fatalf("SET PX = %#v", got)
 	}
-	waitFor(t, 10*time.Second, "a key with a 50 ms TTL to expire", func() bool {
+	rqtest.WaitFor(t, 10*time.Second, "a key with a 50 ms TTL to expire", func() bool {
 		return c.do("EXISTS", "breve") == int64(0)
 	})
 }
@@ -503,7 +503,7 @@ print(job.get_status(), repr(job.result), repr(job.latest_result().return_value)
 	// A worker that stays: rq info lists it, with the address it found,
 	// and a Ctrl-C stops it.
 	worker := pythonRQ("worker", "-u", url, "-S", "rq.serializers.JSONSerializer", "-n", "py", "default")
-	var workerLog syncBuffer
+	var workerLog rqtest.Buffer
 	worker.Stdout, worker.Stderr = &workerLog, &workerLog
 	if err := worker.Start(); err != nil {
 		t.Fatal(err)
@@ -511,7 +511,7 @@ print(job.get_status(), repr(job.result), repr(job.latest_result().return_value)
 	exited := make(chan error, 1)
 	go func() { exited <- worker.Wait() }()
 	defer worker.Process.Kill()
-	waitFor(t, time.Minute, "the Python worker to listen", func() bool {
+	rqtest.WaitFor(t, time.Minute, "the Python worker to listen", func() bool {
 		select {
 		case err := <-exited:
 			t.Fatalf("the Python worker exited: %v\n%s", err, workerLog.String())

@@ -221,7 +221,7 @@ const rssCap = 2 << 30
 // rssProc is a started rq command.
 type rssProc struct {
 	cmd    *exec.Cmd
-	log    *syncBuffer
+	log    *rqtest.Buffer
 	exited <-chan struct{}
 	capped atomic.Bool // killed for going beyond rssCap
 }
@@ -237,7 +237,7 @@ func (r *rssBench) start(b *testing.B, args ...string) *rssProc {
 		}
 	}
 	cmd.Env = env
-	log := &syncBuffer{}
+	log := &rqtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

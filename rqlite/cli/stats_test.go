@@ -19,17 +19,17 @@ import (
 
 // runBackground runs the rq command with args in a goroutine and returns
 // its output and a channel with its exit status.
-func runBackground(args ...string) (out, errOut *syncBuffer, status chan int) {
-	out, errOut, status = &syncBuffer{}, &syncBuffer{}, make(chan int, 1)
+func runBackground(args ...string) (out, errOut *rqtest.Buffer, status chan int) {
+	out, errOut, status = &rqtest.Buffer{}, &rqtest.Buffer{}, make(chan int, 1)
 	go func() { status <- run(args, out, errOut) }()
 	return out, errOut, status
 }
 
 // interrupt sends Ctrl-C to this process once the command that wrote out
 // has drawn twice (by then it handles the signal), and returns its status.
-func interrupt(t *testing.T, out *syncBuffer, status chan int, marker string) int {
+func interrupt(t *testing.T, out *rqtest.Buffer, status chan int, marker string) int {
 	t.Helper()
-	waitFor(t, 20*time.Second, "two drawings", func() bool {
+	rqtest.WaitFor(t, 20*time.Second, "two drawings", func() bool {
 		select {
 		case s := <-status:
 			t.Fatalf("the command ended early with status %d; output: %q", s, out.String())

@@ -112,7 +112,7 @@ func startSupervisord(t *testing.T, path, conf string) {
 	cmd.Env = rqEnv()
 	// supervisord ends if the test binary dies, and stops its worker.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	out := &syncBuffer{}
+	out := &rqtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

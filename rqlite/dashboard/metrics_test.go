@@ -13,6 +13,7 @@ import (
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/dashboard"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 // scrape reads the metrics of the dashboard, in the text format, as
@@ -104,7 +105,7 @@ func TestMetrics(t *testing.T) {
 	ko := e.enqueue("delta", "test.fail", "ko")
 	e.startWorker("counting-worker", "delta")
 	e.waitStatus(ko.ID, rqlite.StatusFailed)
-	waitFor(t, func() bool {
+	rqtest.WaitFor(t, 20*time.Second, "the worker counters", func() bool {
 		c := values(e.scrape()["rq_worker_failed_jobs_total"])
 		return c["queues=delta,worker=counting-worker"] == 1
 	})
@@ -154,17 +155,5 @@ func TestMetricsRedisDown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("GET /rq/metrics without Redis: %d, want 500", resp.StatusCode)
-	}
-}
-
-// waitFor polls cond for up to 20 seconds.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/dashboard"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 // The pages of what producers add beside queues: groups, cron schedulers
@@ -97,7 +98,7 @@ func TestCronPage(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	e.waitFor("the scheduler's first run", func() bool {
+	rqtest.WaitFor(t, 20*time.Second, "the scheduler's first run", func() bool {
 		n, _ := e.rdb.LLen(e.ctx, "rq:queue:alpha").Result()
 		return n == 1
 	})
@@ -133,18 +134,6 @@ var (
 	groupLink = regexp.MustCompile(`<td class="id">(g\d+)</td>`)
 	nextLink  = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 )
-
-// waitFor waits until cond holds.
-func (e *env) waitFor(what string, cond func() bool) {
-	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 func TestLimitMetrics(t *testing.T) {
 	e := newEnv(t, &dashboard.Options{Queues: []string{"alpha", "beta"}})

@@ -36,6 +36,7 @@ func NewWorkerPool(rdb redis.UniversalClient, queues []string, n int, opts *Work
 	}
 	base := o.Name
 	p := &WorkerPool{log: o.Logger}
+	hub := newCommandHub(rdb)
 	for i := range n {
 		wo := o
 		wo.Name = ""
@@ -47,6 +48,7 @@ func NewWorkerPool(rdb redis.UniversalClient, queues []string, n int, opts *Work
 		if err != nil {
 			return nil, err
 		}
+		w.hub = hub
 		p.Workers = append(p.Workers, w)
 	}
 	return p, nil

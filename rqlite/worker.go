@@ -45,6 +45,8 @@ type Worker struct {
 
 	unknownFields sync.Map // job fields reported as not understood (job_fields.go)
 
+	hub *commandHub // in a pool: the pool's one subscription to the command channels
+
 	// For the jobs run by loop or runOne: their context without its
 	// cancellation (see detached), and the ticker of their heartbeats
 	// (see heartbeats).

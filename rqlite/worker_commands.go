@@ -8,11 +8,16 @@ import (
 )
 
 // subscribe listens on the worker's command channel (rq:pubsub:NAME) for
-// RQ's commands, and returns the function that stops listening.
+// RQ's commands, and returns the function that stops listening. A pool's
+// workers share one subscription (see commandHub).
 func (w *Worker) subscribe(ctx context.Context) func() {
 	channel := keys.PubSub(w.name)
-	sub := w.c.rdb.Subscribe(ctx, channel)
 	w.log.Infof("Subscribing to channel %s", channel)
+	if w.hub != nil { // a pool's worker: its pool's one subscription
+		w.hub.add(ctx, channel, func(payload string) { w.command(ctx, payload) })
+		return func() { w.hub.remove(channel) }
+	}
+	sub := w.c.rdb.Subscribe(ctx, channel)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -14,14 +14,16 @@ import (
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
-// Looking changes nothing but what RQ's own viewers change: the only
-// commands that the pages send which Redis itself flags as writes are the
+// Looking changes nothing but what RQ's own viewers change. The only
+// commands the pages send that Redis itself flags as writes are the
 // registries' cleanup that counting a registry does in RQ (Queue.Stats:
-// ZREMRANGEBYSCORE of the expired entries and the started registry's
-// cleanup script), as django-rq's pages and rq info do; whatever the
-// database holds (jobs in every state, a running worker, a group, a live
-// and a stale cron scheduler, limits). The stale cron scheduler stays in
-// the registry, for the schedulers' own cleanup.
+// ZREMRANGEBYSCORE of the expired entries, the started registry's cleanup
+// script), as django-rq's pages and rq info do; the workers page would
+// also forget a worker whose hash is gone, as RQ's Worker.all does (none
+// is, here). That holds whatever the database holds: jobs in every state,
+// a running worker, a group, a live and a stale cron scheduler, limits.
+// The stale cron scheduler stays in the registry, for the schedulers' own
+// cleanup.
 func TestPagesOnlyRead(t *testing.T) {
 	e := newEnv(t, nil)
 	js := e.populate()

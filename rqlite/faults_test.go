@@ -538,8 +538,12 @@ func TestFaultDroppedConnection(t *testing.T) {
 	t.Run("finish", func(t *testing.T) {
 		// Jobs that end at once while the worker's connections are dropped
 		// again and again: some drops hit the dequeue and finish scripts.
+		// The drops start once the worker has started and waits for jobs
+		// (a worker that cannot register at its start exits, as RQ's), and
+		// the jobs come after.
 		h := newFaultHarness(t, false)
-		ids, twice := h.enqueueStream(200)
+		h.start()
+		rqtest.WaitFor(t, 10*time.Second, "the worker to wait in BLPOP", func() bool { return len(h.workerConns(true)) > 0 })
 		stopKilling := make(chan struct{})
 		killed := make(chan int)
 		go func() {
@@ -561,7 +565,7 @@ func TestFaultDroppedConnection(t *testing.T) {
 				}
 			}
 		}()
-		h.start()
+		ids, twice := h.enqueueStream(200)
 		faultPoll(30*time.Second, func() bool { h.running(); return h.admin.LLen(h.ctx, "rq:queue:default").Val() == 0 })
 		close(stopKilling)
 		t.Logf("%d connections of the worker dropped", <-killed)

@@ -255,6 +255,9 @@ func (w *Worker) nextJob(ctx context.Context) (*dequeued, error) {
 			return nil, nil
 		}
 		d, err := w.fetch.dequeue(ctx)
+		if !errors.Is(err, errSuspended) {
+			w.suspendedLogged = false // a suspension is over: the next is logged too
+		}
 		switch {
 		case errors.Is(err, errSuspended):
 			if w.opts.Burst {
@@ -273,7 +276,6 @@ func (w *Worker) nextJob(ctx context.Context) (*dequeued, error) {
 			return nil, fmt.Errorf("rqlite: worker %s: %w", w.name, err)
 		case d != nil:
 			w.outage.ok()
-			w.suspendedLogged = false
 			return d, nil
 		case w.opts.Burst:
 			w.log.Infof("Worker %s: done, quitting", w.Key())
@@ -295,7 +297,8 @@ func (w *Worker) idledOut(since time.Time) bool {
 	return true
 }
 
-// suspended logs a suspension once, and waits a little.
+// suspended logs a suspension once, marks the worker suspended as RQ
+// does, and waits a little.
 func (w *Worker) suspended(ctx context.Context) {
 	if !w.suspendedLogged {
 		w.log.Infof("Worker suspended, run `rq resume` to resume")

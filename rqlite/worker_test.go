@@ -617,6 +617,13 @@ func TestIdleWorkerBlocks(t *testing.T) {
 	})
 	must(t, rqlite.Resume(b.ctx, b.rdb))
 	waitFor(t, "the worker to be idle again", func() bool { return b.rdb.HGet(b.ctx, w.Key(), "state").Val() == "idle" })
+	// A second suspension, with no job between, is noticed as the first.
+	must(t, rqlite.Suspend(b.ctx, b.rdb, 0))
+	waitFor(t, "the worker to notice the second suspension", func() bool {
+		return b.rdb.HGet(b.ctx, w.Key(), "state").Val() == "suspended"
+	})
+	must(t, rqlite.Resume(b.ctx, b.rdb))
+	waitFor(t, "the worker to be idle once more", func() bool { return b.rdb.HGet(b.ctx, w.Key(), "state").Val() == "idle" })
 	_, err := b.queue("default").Enqueue(b.ctx, "test.note", "hola")
 	must(t, err)
 	waitFor(t, "the job to run", func() bool { return len(r.got()) == 1 })

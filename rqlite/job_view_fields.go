@@ -41,14 +41,12 @@ func ReadJobFields(ctx context.Context, rdb redis.UniversalClient, ids []string,
 	for i, id := range ids {
 		hashes[i] = keys.Job(id)
 	}
-	r, err := scripts.RunReadFields(ctx, rdb, scripts.ReadFieldsArgs{Hashes: hashes, Fields: fields,
-		MostFields: noLimit(int64(lim.MaxFields)), LongestValue: noLimit(lim.MaxField),
-		MostBytes: noLimit(lim.MaxRead), LongestName: maxViewName})
+	read, err := readHashes(ctx, rdb, hashes, fields, lim)
 	if err != nil {
 		return nil, fmt.Errorf("rqlite: read jobs: %w", err)
 	}
 	out := make([]JobFields, len(ids))
-	for i, h := range r.Hashes {
+	for i, h := range read {
 		out[i] = JobFields{Values: h.Values, Unread: h.Unread}
 		switch {
 		case !h.Exists:
@@ -60,6 +58,18 @@ func ReadJobFields(ctx context.Context, rdb redis.UniversalClient, ids []string,
 		}
 	}
 	return out, nil
+}
+
+// readHashes reads the hashes at hashKeys within lim (see
+// read_fields.lua): the fields named, or all of them when none is.
+func readHashes(ctx context.Context, rdb redis.UniversalClient, hashKeys, fields []string, lim ViewLimits) ([]scripts.HashRead, error) {
+	if len(hashKeys) == 0 {
+		return nil, nil
+	}
+	r, err := scripts.RunReadFields(ctx, rdb, scripts.ReadFieldsArgs{Hashes: hashKeys, Fields: fields,
+		MostFields: noLimit(int64(lim.MaxFields)), LongestValue: noLimit(lim.MaxField),
+		MostBytes: noLimit(lim.MaxRead), LongestName: maxViewName})
+	return r.Hashes, err
 }
 
 // noLimit is n, or the largest limit when n is 0 (no limit).

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -243,5 +244,19 @@ func TestWorkersSeesARunningWorker(t *testing.T) {
 			t.Fatalf("the worker did not register; Workers(low) = %+v", ws)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A worker hash written elsewhere with a field of 9 MiB is listed with its
+// other fields; that one is left in Redis, and Unread gives its length.
+func TestWorkersHugeField(t *testing.T) {
+	b := setup(t)
+	must(t, b.rdb.HSet(b.ctx, "rq:worker:big", "queues", strings.Repeat("q,", 9<<19), "state", "idle", "pid", "7").Err())
+	must(t, b.rdb.SAdd(b.ctx, "rq:workers", "rq:worker:big").Err())
+	ws, err := rqlite.Workers(b.ctx, b.rdb, "")
+	must(t, err)
+	want := []rqlite.WorkerInfo{{Name: "big", State: "idle", PID: 7, Unread: map[string]int64{"queues": 9 << 20}}}
+	if !reflect.DeepEqual(ws, want) {
+		t.Errorf("Workers = %+v, want %+v", ws, want)
 	}
 }

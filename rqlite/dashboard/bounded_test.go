@@ -205,3 +205,14 @@ func TestManyDependentsBounded(t *testing.T) {
 	}
 	contains(t, "the job's page", body, "and 4900 more")
 }
+
+// TestHugeWorkerFieldBounded: a worker hash with a 9 MiB field, written by
+// another program, is listed on the workers page with that field's length,
+// unread.
+func TestHugeWorkerFieldBounded(t *testing.T) {
+	e := newEnv(t, nil)
+	must(t, e.rdb.HSet(e.ctx, "rq:worker:big", "queues", strings.Repeat("q,", 9<<19), "state", "idle").Err())
+	must(t, e.rdb.SAdd(e.ctx, "rq:workers", "rq:worker:big").Err())
+	body := e.boundedGet(t, "/rq/workers")
+	contains(t, "the workers page", body, "big", "queues: 9437184 bytes, too long to read here")
+}

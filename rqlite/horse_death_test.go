@@ -118,7 +118,7 @@ func (s *scribbling) marker() int64 {
 // waitStarted waits until the job has noted its pids and writes.
 func (s *scribbling) waitStarted() {
 	s.t.Helper()
-	waitWithin(s.t, 20*time.Second, "the job to write in its horse", func() bool {
+	rqtest.WaitFor(s.t, 20*time.Second, "the job to write in its horse", func() bool {
 		return s.pid("horse.pid") > 0 && (s.child == "" || s.pid("child.pid") > 0) && s.marker() > 0
 	})
 }
@@ -128,10 +128,10 @@ func (s *scribbling) waitStarted() {
 func (s *scribbling) waitGone(d time.Duration) {
 	s.t.Helper()
 	horse := s.pid("horse.pid")
-	waitWithin(s.t, d, fmt.Sprintf("the horse (pid %d) to die", horse), func() bool { return processGone(horse) })
+	rqtest.WaitFor(s.t, d, fmt.Sprintf("the horse (pid %d) to die", horse), func() bool { return processGone(horse) })
 	if s.child == "group" {
 		child := s.pid("child.pid")
-		waitWithin(s.t, d, fmt.Sprintf("the job's subprocess (pid %d) to die", child), func() bool { return processGone(child) })
+		rqtest.WaitFor(s.t, d, fmt.Sprintf("the job's subprocess (pid %d) to die", child), func() bool { return processGone(child) })
 	}
 }
 
@@ -160,18 +160,6 @@ func processGone(pid int) bool {
 		return false
 	}
 	return syscall.Kill(pid, 0) == syscall.ESRCH
-}
-
-// waitWithin polls cond until it holds, failing the test after d.
-func waitWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // testWorkerProc is this test binary run as an isolated worker process
@@ -398,7 +386,7 @@ func TestIsolatedHorseKillsItselfWhenItsWorkerCannot(t *testing.T) {
 	s.checkStopped()
 	w.signal(t, syscall.SIGCONT)
 	ctx := context.Background()
-	waitWithin(t, 20*time.Second, "the job to fail", func() bool { st, _ := job.GetStatus(ctx); return st == rqlite.StatusFailed })
+	rqtest.WaitFor(t, 20*time.Second, "the job to fail", func() bool { st, _ := job.GetStatus(ctx); return st == rqlite.StatusFailed })
 	if exc, _ := job.ExcInfo(ctx); exc != "Work-horse terminated unexpectedly; waitpid returned 9 (signal 9); " {
 		t.Errorf("exc_info = %q, want RQ's text for a horse killed by SIGKILL", exc)
 	}

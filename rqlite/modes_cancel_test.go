@@ -12,6 +12,7 @@ import (
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -153,7 +154,7 @@ func workWhileRunning(t *testing.T, b *bundle, job *rqlite.Job, opts *rqlite.Wor
 	must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- w.Work(b.ctx) }()
-	waitWithin(t, 20*time.Second, "the job to start", func() bool {
+	rqtest.WaitFor(t, 20*time.Second, "the job to start", func() bool {
 		st, _ := job.GetStatus(b.ctx)
 		return st == rqlite.StatusStarted
 	})

@@ -69,12 +69,12 @@ func TestWorkerRestartedAfterKill9(t *testing.T) {
 	t.Cleanup(func() { rdb.Close() })
 	first := startTestWorker(t, url, "again")
 	key := keys.Worker("again")
-	waitWithin(t, 20*time.Second, "the first worker to register", func() bool {
+	rqtest.WaitFor(t, 20*time.Second, "the first worker to register", func() bool {
 		return rdb.HGet(t.Context(), key, "state").Val() == "idle"
 	})
 	first.kill9(t)
 	startTestWorker(t, url, "again")
-	waitWithin(t, 20*time.Second, "the restarted worker to register", func() bool {
+	rqtest.WaitFor(t, 20*time.Second, "the restarted worker to register", func() bool {
 		pid := rdb.HGet(t.Context(), key, "pid").Val()
 		return pid != "" && pid != strconv.Itoa(first.cmd.Process.Pid) && rdb.HGet(t.Context(), key, "state").Val() == "idle"
 	})

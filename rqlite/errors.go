@@ -22,6 +22,16 @@ func (e *NotAHashError) Error() string {
 
 func (e *NotAHashError) Unwrap() error { return ErrNoSuchJob }
 
+// A NotASetError says that a key that RQ keeps as a set (rq:queues,
+// rq:workers, rq:workers:Q) holds another type.
+type NotASetError struct {
+	Key string
+}
+
+func (e *NotASetError) Error() string {
+	return fmt.Sprintf("rqlite: key %s holds another type than a set", e.Key)
+}
+
 // ErrNoConnection is returned by the methods of a Job that need Redis when
 // the job has no client: a Job made by hand, or the job of a task running
 // in a work horse (see WorkerOptions.Isolated), which does not talk to

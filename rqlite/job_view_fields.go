@@ -34,9 +34,6 @@ type JobFields struct {
 // returned instead. The error is Redis's; a job that cannot be read has
 // its own.
 func ReadJobFields(ctx context.Context, rdb redis.UniversalClient, ids []string, fields []string, lim ViewLimits) ([]JobFields, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
 	hashes := make([]string, len(ids))
 	for i, id := range ids {
 		hashes[i] = keys.Job(id)

@@ -201,11 +201,30 @@ func AllQueues(ctx context.Context, rdb redis.UniversalClient) ([]string, error)
 	if err != nil {
 		return nil, fmt.Errorf("rqlite: list queues: %w", err)
 	}
+	return queueNames(members), nil
+}
+
+// ListQueues is AllQueues for pages and metrics, bounded whatever rq:queues
+// holds: it returns the names of at most n of the queues, sorted, and how
+// many more the set has (n <= 0: every queue). Which n are listed, out of
+// more, is up to Redis. A member longer than 4 KiB is not read: it is
+// counted among the more.
+func ListQueues(ctx context.Context, rdb redis.UniversalClient, n int) ([]string, int64, error) {
+	members, more, err := readSet(ctx, rdb, keys.Queues, n)
+	if err != nil {
+		return nil, 0, fmt.Errorf("rqlite: list queues: %w", err)
+	}
+	return queueNames(members), more, nil
+}
+
+// queueNames are the names of the queue keys among members of rq:queues:
+// a member that is not one is left out, as RQ would fail on it.
+func queueNames(members []string) []string {
 	names := make([]string, 0, len(members))
 	for _, m := range members {
 		if name, ok := strings.CutPrefix(m, keys.QueuePrefix); ok {
 			names = append(names, name)
 		}
 	}
-	return names, nil
+	return names
 }

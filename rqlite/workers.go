@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -57,24 +56,33 @@ var workerLimits = ViewLimits{MaxField: 8 << 20, MaxRead: 64 << 20}
 // worker if queue is "", sorted by name: RQ's Worker.all. A registered
 // worker whose hash has expired (it died without deregistering) is left out
 // and removed from the worker sets, as RQ does. A field longer than 8 MiB
-// is not read (see WorkerInfo.Unread). It costs at most three round trips
-// to Redis.
+// is not read (see WorkerInfo.Unread), nor a worker key longer than 4 KiB.
+// It costs at most three round trips to Redis.
 func Workers(ctx context.Context, rdb redis.UniversalClient, queue string) ([]WorkerInfo, error) {
+	ws, _, err := ListWorkers(ctx, rdb, queue, 0)
+	return ws, err
+}
+
+// ListWorkers is Workers for pages and metrics, bounded whatever the
+// worker sets hold: it reads at most n of the registered workers (n <= 0:
+// every one), and returns those alive, sorted by name, and how many
+// members of the set it did not read. Which n are read, out of more, is up
+// to Redis.
+func ListWorkers(ctx context.Context, rdb redis.UniversalClient, queue string, n int) ([]WorkerInfo, int64, error) {
 	set := keys.Workers
 	if queue != "" {
 		set = keys.QueueWorkers(queue)
 	}
-	members, err := rdb.SMembers(ctx, set).Result()
+	members, more, err := readSet(ctx, rdb, set, n)
 	if err != nil {
-		return nil, fmt.Errorf("rqlite: list workers: %w", err)
+		return nil, 0, fmt.Errorf("rqlite: list workers: %w", err)
 	}
-	sort.Strings(members)
 	members = slices.DeleteFunc(members, func(m string) bool {
 		return !strings.HasPrefix(m, keys.WorkerPrefix) // not a worker key; RQ would fail on it
 	})
 	read, err := readHashes(ctx, rdb, members, workerFields, workerLimits)
 	if err != nil {
-		return nil, fmt.Errorf("rqlite: read workers: %w", err)
+		return nil, 0, fmt.Errorf("rqlite: read workers: %w", err)
 	}
 	var dead []any
 	workers := make([]WorkerInfo, 0, len(members))
@@ -93,10 +101,10 @@ func Workers(ctx context.Context, rdb redis.UniversalClient, queue string) ([]Wo
 			}
 			return nil
 		}); err != nil {
-			return nil, fmt.Errorf("rqlite: forget dead workers: %w", err)
+			return nil, 0, fmt.Errorf("rqlite: forget dead workers: %w", err)
 		}
 	}
-	return workers, nil
+	return workers, more, nil
 }
 
 // parseWorker reads the fields of a worker hash, tolerating missing or

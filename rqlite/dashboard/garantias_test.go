@@ -64,16 +64,17 @@ var guaranteeCases = map[string]rowCase{
 	}),
 	"Un `meta` ilegible":    unreadableMetaRow,
 	"Un resultado ilegible": unreadableResultRow,
-	"Un campo del trabajo de más de 4 MiB (su `meta`, su descripción, su `data`)": hugeFieldRow,
-	"Un identificador en la cola sin trabajo":                                     ghostIDRow,
-	"Una clave del trabajo que no es un hash":                                     notAHashRow,
-	"Una descripción con saltos de línea, escapes de terminal o 10 MB":            descriptionRow,
-	"Un error con saltos de línea":                                                multilineErrorRow,
-	"Un nombre de cola que no es UTF-8":                                           notUTF8QueueRow,
-	"`result_ttl` menor que -1":                                                   resultTTLRow,
-	"Un `Host` que no es el del panel (*DNS rebinding*)":                          hostRow,
-	"Un formulario enviado desde otro sitio":                                      crossSiteFormRow,
-	"El nombre de un worker muerto (`kill -9`)":                                   deadWorkerNameRow,
+	"Un campo del trabajo de más de 4 MiB (su `meta`, su descripción, su `data`)":     hugeFieldRow,
+	"Un identificador en la cola sin trabajo":                                         ghostIDRow,
+	"Una clave del trabajo que no es un hash":                                         notAHashRow,
+	"Una descripción con saltos de línea, escapes de terminal o 10 MB":                descriptionRow,
+	"Un error con saltos de línea":                                                    multilineErrorRow,
+	"Un nombre de cola que no es UTF-8":                                               notUTF8QueueRow,
+	"`result_ttl` menor que -1":                                                       resultTTLRow,
+	"Un `Host` que no es el del panel (*DNS rebinding*)":                              hostRow,
+	"Un formulario enviado desde otro sitio":                                          crossSiteFormRow,
+	"El nombre de un worker muerto (`kill -9`)":                                       deadWorkerNameRow,
+	"Un `rq:queues` o un `rq:workers` con miles de nombres, o con un nombre de megas": hugeSetsRow,
 }
 
 func TestGuaranteesTable(t *testing.T) {
@@ -538,4 +539,44 @@ func deadWorkerNameRow(t *testing.T, want string) {
 	if status, body := e.get("/rq/workers"); status >= 500 || strings.Contains(body, "goroutine ") {
 		t.Errorf("GET /rq/workers: %d", status)
 	}
+}
+
+// hugeSetsRow: rq:queues holds 2,000 names besides a real queue's, and one
+// of 4 MiB; rq:workers holds 1,500 workers. Jobs still run; the queues
+// page, the workers page and /metrics read 1,000 of each and say how many
+// more there are, and no page holds the long name. (The workers page
+// comes first: a page forgets the dead workers it reads, as RQ's
+// Worker.all does, and these have no hash.)
+func hugeSetsRow(t *testing.T, want string) {
+	e := tableEnv(t, rqlite.JSON)
+	long := "rq:queue:" + strings.Repeat("n", 4<<20)
+	queues, workers := []any{long}, make([]any, 0, 1500)
+	for i := range 2000 {
+		queues = append(queues, fmt.Sprintf("rq:queue:forged%04d", i))
+	}
+	for i := range cap(workers) {
+		workers = append(workers, fmt.Sprintf("rq:worker:forged%04d", i))
+	}
+	must(t, e.rdb.SAdd(e.ctx, "rq:queues", queues...).Err())
+	must(t, e.rdb.SAdd(e.ctx, "rq:workers", workers...).Err())
+	j := e.enqueue("real", "tareas.sumar", 1, 2)
+	e.burstBeforeGood("real", rqlite.JSON)
+	if st := e.hashStatus(j.ID); st != "finished" {
+		t.Errorf("the job is %q, want finished", st)
+	}
+	status, body := e.get("/rq/workers")
+	if status != http.StatusOK {
+		t.Errorf("GET /rq/workers: %d", status)
+	}
+	contains(t, "the workers page", body, "more registered workers not shown")
+	status, body = e.get("/rq/")
+	if status != http.StatusOK || strings.Contains(body, "nnnnnnnn") {
+		t.Errorf("GET /rq/: %d, %d bytes", status, len(body))
+	}
+	contains(t, "the queues page", body, want)
+	status, body = e.get("/rq/metrics")
+	if status != http.StatusOK || strings.Contains(body, "nnnnnnnn") {
+		t.Errorf("GET /rq/metrics: %d, %d bytes", status, len(body))
+	}
+	contains(t, "/metrics", body, `rq_unlisted{kind="queue"} 1002`)
 }

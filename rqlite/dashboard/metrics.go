@@ -3,7 +3,6 @@ package dashboard
 import (
 	"context"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -41,6 +40,9 @@ var (
 	runningDesc = prometheus.NewDesc("rq_concurrency_running",
 		"Slots of each concurrency limit held by running jobs.",
 		[]string{"kind", "name"}, nil)
+	unlistedDesc = prometheus.NewDesc("rq_unlisted",
+		"Queues or workers that Redis lists beyond the 1,000 of each that a scrape reads: they have no series.",
+		[]string{"kind"}, nil)
 )
 
 // A collector reads the metrics from Redis at each scrape.
@@ -60,13 +62,16 @@ type collector struct {
 //	rq_worker_working_seconds_total{worker,queues}
 //	rq_concurrency_limit{kind,name}             each concurrency limit set
 //	rq_concurrency_running{kind,name}           its slots held by running jobs
+//	rq_unlisted{kind}                           queues or workers not read
 //
 // The status label takes the values queued, started, deferred, scheduled,
 // finished, failed and canceled. Label values are UTF-8, as Prometheus
 // wants them: a name from Redis that is not has each of its invalid bytes
 // written \xNN, so that queue "q\xff" is labeled `q\xff`; should two
 // names come out the same, only the first one's series are sent. As RQ's counts do, a scrape first cleans
-// the expired entries of the registries. The dashboard serves these
+// the expired entries of the registries. A scrape reads at most 1,000
+// queues and 1,000 workers, whatever Redis holds; rq_unlisted, with kind
+// queue or worker, says how many more there are. The dashboard serves these
 // metrics at /metrics; register the collector yourself to serve them with
 // a program's own.
 func NewCollector(rdb redis.UniversalClient, queues []string) prometheus.Collector {
@@ -74,7 +79,7 @@ func NewCollector(rdb redis.UniversalClient, queues []string) prometheus.Collect
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{jobsDesc, workersDesc, workersTotalDesc, successfulDesc, failedDesc, workingDesc, limitDesc, runningDesc} {
+	for _, d := range []*prometheus.Desc{jobsDesc, workersDesc, workersTotalDesc, successfulDesc, failedDesc, workingDesc, limitDesc, runningDesc, unlistedDesc} {
 		ch <- d
 	}
 }
@@ -90,11 +95,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 func (c *collector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
 	names := c.queues
 	if names == nil {
+		var more int64
 		var err error
-		if names, err = rqlite.AllQueues(ctx, c.rdb); err != nil {
+		if names, more, err = rqlite.ListQueues(ctx, c.rdb, maxListed); err != nil {
 			return err
 		}
-		sort.Strings(names)
+		ch <- prometheus.MustNewConstMetric(unlistedDesc, prometheus.GaugeValue, float64(more), "queue")
 	}
 	seen := map[string]bool{} // labels, which two names may share once escaped
 	for _, name := range names {
@@ -139,10 +145,11 @@ func (c *collector) collectLimits(ctx context.Context, ch chan<- prometheus.Metr
 // collectWorkers sends the metrics of the workers of the queues names.
 // Every label goes through label: Redis may hold names that are not UTF-8.
 func (c *collector) collectWorkers(ctx context.Context, ch chan<- prometheus.Metric, names []string) error {
-	workers, err := rqlite.Workers(ctx, c.rdb, "")
+	workers, more, err := rqlite.ListWorkers(ctx, c.rdb, "", maxListed)
 	if err != nil {
 		return err
 	}
+	ch <- prometheus.MustNewConstMetric(unlistedDesc, prometheus.GaugeValue, float64(more), "worker")
 	// Every queue has its idle and busy series, even at zero.
 	shown := map[string]bool{}
 	byState := map[[2]string]int{}

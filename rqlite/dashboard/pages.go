@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 
@@ -16,18 +15,18 @@ import (
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 )
 
-// queueNames returns the queues shown: those of the options, or every queue
-// Redis knows of, sorted.
-func (h *handler) queueNames(ctx context.Context) ([]string, error) {
+// maxListed is the most queues and the most workers that a page or a
+// scrape reads: whatever rq:queues and rq:workers hold, a page costs a
+// bounded amount of memory and time, and says how many it left out.
+const maxListed = 1000
+
+// queueNames returns the queues shown, sorted: those of the options, or at
+// most maxListed of those Redis knows of, and how many more it knows of.
+func (h *handler) queueNames(ctx context.Context) ([]string, int64, error) {
 	if h.opts.Queues != nil {
-		return h.opts.Queues, nil
+		return h.opts.Queues, 0, nil
 	}
-	names, err := rqlite.AllQueues(ctx, h.rdb)
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	return names, nil
+	return rqlite.ListQueues(ctx, h.rdb, maxListed)
 }
 
 // queueCounts are a queue's statistics and the size of its canceled
@@ -90,33 +89,36 @@ func (t *queueCounts) add(c queueCounts) {
 	t.Canceled += c.Canceled
 }
 
-// workers returns the registered workers that listen on a queue shown.
-func (h *handler) workers(ctx context.Context) ([]rqlite.WorkerInfo, error) {
-	ws, err := rqlite.Workers(ctx, h.rdb, "")
+// workers returns the registered workers that listen on a queue shown, out
+// of at most maxListed of them, and how many were not read.
+func (h *handler) workers(ctx context.Context) ([]rqlite.WorkerInfo, int64, error) {
+	ws, more, err := rqlite.ListWorkers(ctx, h.rdb, "", maxListed)
 	if err != nil || h.allowed == nil {
-		return ws, err
+		return ws, more, err
 	}
 	return slices.DeleteFunc(ws, func(w rqlite.WorkerInfo) bool {
 		return !slices.ContainsFunc(w.Queues, func(q string) bool { return h.allowed[q] })
-	}), nil
+	}), more, nil
 }
 
 type queuesData struct {
-	Queues    []queueCounts
-	Total     queueCounts
-	Workers   int
-	Suspended bool
+	Queues      []queueCounts
+	MoreQueues  int64 // the queues past maxListed, not shown nor counted
+	Total       queueCounts
+	Workers     int
+	MoreWorkers int64 // the registered workers past maxListed, not counted
+	Suspended   bool
 }
 
 func (h *handler) queuesPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	l := h.newLayout(w, r, "Queues", "queues")
-	names, err := h.queueNames(ctx)
+	names, more, err := h.queueNames(ctx)
 	if err != nil {
 		h.fail(w, r, http.StatusBadGateway, "%v", err)
 		return
 	}
-	d := queuesData{Queues: make([]queueCounts, 0, len(names))}
+	d := queuesData{Queues: make([]queueCounts, 0, len(names)), MoreQueues: more}
 	for _, name := range names {
 		c, err := h.counts(ctx, name)
 		if err != nil {
@@ -126,12 +128,12 @@ func (h *handler) queuesPage(w http.ResponseWriter, r *http.Request) {
 		d.Queues = append(d.Queues, c)
 		d.Total.add(c)
 	}
-	ws, err := h.workers(ctx)
+	ws, moreWorkers, err := h.workers(ctx)
 	if err != nil {
 		h.fail(w, r, http.StatusBadGateway, "%v", err)
 		return
 	}
-	d.Workers = len(ws)
+	d.Workers, d.MoreWorkers = len(ws), moreWorkers
 	if d.Suspended, err = rqlite.Suspended(ctx, h.rdb); err != nil {
 		h.fail(w, r, http.StatusBadGateway, "%v", err)
 		return
@@ -210,32 +212,14 @@ const maxDependents = 100
 
 // dependents are the IDs of job id's dependents, sorted, at most
 // maxDependents of them, and how many more it has: a set of any size is
-// read a page of SSCAN at a time, only as far as the page shows.
+// read only as far as the page shows (see readMembers).
 func (h *handler) dependents(ctx context.Context, id string) ([]string, int64, error) {
-	key := keys.Dependents(id)
-	n, err := h.rdb.SCard(ctx, key).Result()
-	if err != nil || n == 0 {
+	r, err := h.readMembers(ctx, keys.Dependents(id), 0, maxDependents, setCalls, maxDependents)
+	if err != nil {
 		return nil, 0, err
 	}
-	seen := map[string]bool{}
-	var cursor uint64
-	for {
-		var page []string
-		page, cursor, err = h.rdb.SScan(ctx, key, cursor, "", maxDependents).Result()
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, m := range page {
-			if len(seen) < maxDependents {
-				seen[m] = true
-			}
-		}
-		if cursor == 0 || len(seen) >= maxDependents {
-			break
-		}
-	}
-	ids := slices.Sorted(maps.Keys(seen))
-	return ids, max(n-int64(len(ids)), 0), nil
+	slices.Sort(r.Members)
+	return r.Members, max(r.Size-int64(len(r.Members)), 0), nil
 }
 
 // newJobData is what the job page shows of v, its values cut.
@@ -335,15 +319,16 @@ func unreadRows(unread map[string]int64) [][2]string {
 
 type workersData struct {
 	Workers []rqlite.WorkerInfo
+	More    int64 // the registered workers past maxListed, not read
 }
 
 func (h *handler) workersPage(w http.ResponseWriter, r *http.Request) {
 	l := h.newLayout(w, r, "Workers", "workers")
-	ws, err := h.workers(r.Context())
+	ws, more, err := h.workers(r.Context())
 	if err != nil {
 		h.fail(w, r, http.StatusBadGateway, "%v", err)
 		return
 	}
-	l.Data = workersData{Workers: ws}
+	l.Data = workersData{Workers: ws, More: more}
 	h.render(w, http.StatusOK, "workers", l)
 }

@@ -110,7 +110,7 @@ func fits(s slot, t reflect.Type) bool {
 		return t.Kind() == reflect.String || t == reflect.TypeFor[[]string]()
 	}
 	switch t.Kind() {
-	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64:
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Uint64:
 		return true
 	}
 	return t == reflect.TypeFor[[]byte]() || t == reflect.TypeFor[[]string]() || t == reflect.TypeFor[[]any]()
@@ -195,6 +195,8 @@ func value(s slot, f reflect.Value) any {
 			return ""
 		}
 		return f.Int()
+	case reflect.Uint64:
+		return f.Uint()
 	}
 	return f.Interface()
 }

@@ -83,10 +83,24 @@ type ViewLimitError struct{ msg string }
 
 func (e *ViewLimitError) Error() string { return e.msg }
 
+// A JobDecodeError is the error of FetchJobView for a job whose hash was
+// read but cannot be decoded (a field in another format, a serializer
+// that is not the job's): Fields are what was read, to show them as they
+// are.
+type JobDecodeError struct {
+	ID     string
+	Fields JobFields
+	Err    error
+}
+
+func (e *JobDecodeError) Error() string { return fmt.Sprintf("rqlite: job %s: %v", e.ID, e.Err) }
+
+func (e *JobDecodeError) Unwrap() error { return e.Err }
+
 // FetchJobView reads job id as FetchJob does, within lim: a call beyond
 // lim is left out, and DataErr says so. It returns an error wrapping
-// ErrNoSuchJob when the job does not exist. ReadRuns reads its results and
-// exc_info.
+// ErrNoSuchJob when the job does not exist, and a *JobDecodeError when its
+// hash cannot be decoded. ReadRuns reads its results and exc_info.
 func FetchJobView(ctx context.Context, rdb redis.UniversalClient, id string, opts *QueueOptions, lim ViewLimits) (*JobView, error) {
 	c := newConn(rdb, opts)
 	c.serializer = viewSerializer{Serializer: c.serializer, maxItems: lim.MaxItems}
@@ -100,7 +114,7 @@ func FetchJobView(ctx context.Context, rdb redis.UniversalClient, id string, opt
 	h := read[0].Values
 	v := &JobView{Job: &Job{ID: id, c: c}, excInfo: h["exc_info"], Unread: read[0].Unread}
 	if err := v.decodeView(h, lim); err != nil {
-		return nil, fmt.Errorf("rqlite: job %s: %w", id, err)
+		return nil, &JobDecodeError{ID: id, Fields: read[0], Err: err}
 	}
 	if n, ok := v.Unread["meta"]; ok {
 		v.MetaErr = unreadError("meta", n)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 	"github.com/colasrq/rqlite-tutorial/rqlite/dashboard"
 )
 
@@ -123,10 +124,15 @@ func TestPages(t *testing.T) {
 	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/rq/" {
 		t.Errorf("GET /rq: %d to %q", resp.StatusCode, loc)
 	}
-	// A job that the dashboard's serializer cannot read is shown raw.
+	// A job that the dashboard's serializer cannot read is shown raw, from
+	// the one read of its hash that found it cannot be decoded.
 	must(t, e.rdb.HSet(e.ctx, "rq:job:raw", "data", "not zlib", "status", "queued", "origin", "alpha").Err())
+	cmds := rqtest.WatchCommands(e.rdb)
 	_, body = e.get("/rq/jobs/raw")
 	contains(t, "the raw job page", body, "cannot decode data with the json serializer", "(8 bytes)", "<th>origin</th><td>alpha</td>")
+	if n := cmds.Count("evalsha"); n != 1 {
+		t.Errorf("the raw job page ran %d scripts (%v), want one read of the hash", n, cmds.Names())
+	}
 }
 
 func TestSecurityHeaders(t *testing.T) {

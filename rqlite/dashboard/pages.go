@@ -186,7 +186,12 @@ func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		h.rawJobPage(w, r, id, err)
+		var undecoded *rqlite.JobDecodeError
+		if errors.As(err, &undecoded) {
+			h.rawJobPage(w, r, id, &undecoded.Fields, err)
+		} else {
+			h.rawJobPage(w, r, id, nil, err)
+		}
 		return
 	}
 	if !h.queueAllowed(v.Origin) {
@@ -268,9 +273,16 @@ func newResultRow(res rqlite.ResultView) resultRow {
 
 // rawJobPage shows the fields of a job hash that cannot be decoded, as
 // when the dashboard's serializer is not that of the job, within
-// viewLimits: a field too long to read shows its length.
-func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, decodeErr error) {
-	read, err := rqlite.ReadJobFields(r.Context(), h.rdb, []string{id}, nil, viewLimits)
+// viewLimits: a field too long to read shows its length. They are read
+// unless given (read, as FetchJobView read them).
+func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, given *rqlite.JobFields, decodeErr error) {
+	var read []rqlite.JobFields
+	var err error
+	if given != nil {
+		read = []rqlite.JobFields{*given}
+	} else {
+		read, err = rqlite.ReadJobFields(r.Context(), h.rdb, []string{id}, nil, viewLimits)
+	}
 	var tooMany *rqlite.ViewLimitError
 	if err == nil && errors.As(read[0].Err, &tooMany) {
 		// Too many fields to read them all: its origin alone, to check it.

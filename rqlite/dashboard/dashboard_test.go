@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
-	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 	"github.com/colasrq/rqlite-tutorial/rqlite/dashboard"
+	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
 // scriptArg and scriptExc are job data that must reach the pages escaped.

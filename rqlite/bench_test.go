@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
 	"github.com/colasrq/rqlite-tutorial/rqlite/rqtest"
 )
 
@@ -158,6 +159,12 @@ type worker interface{ Work(context.Context) error }
 // draining b.N queued no-op jobs, and checks that they all finished.
 func benchDrain(b *testing.B, newWorkers func(*redis.Client, string, *rqlite.WorkerOptions) (worker, error)) {
 	q, rdb, tasks := benchQueue(b)
+	benchDrainQueue(b, q, rdb, tasks, newWorkers)
+}
+
+// benchDrainQueue is benchDrain with the queue given.
+func benchDrainQueue(b *testing.B, q *rqlite.Queue, rdb *redis.Client, tasks *rqlite.TaskRegistry,
+	newWorkers func(*redis.Client, string, *rqlite.WorkerOptions) (worker, error)) {
 	ctx := context.Background()
 	for start := 0; start < b.N; start += 1000 {
 		if _, err := q.EnqueueMany(ctx, noopCalls(min(1000, b.N-start))); err != nil {
@@ -179,6 +186,51 @@ func benchDrain(b *testing.B, newWorkers func(*redis.Client, string, *rqlite.Wor
 		b.Fatalf("%d jobs finished (%v), want %d", n, err, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
+}
+
+// BenchmarkWorkerResultStreams is BenchmarkWorkerDequeueFinish under two
+// settings of Redis's stream-node-max-bytes: its default, 4096, with which
+// Redis 7 gives each new stream 4 KiB at once, and 512. Each job that
+// finishes gets its results stream, rq:results:ID, kept for its
+// result_ttl, as RQ's worker writes it; stream-B/job is what one takes in
+// Redis (MEMORY USAGE). The setting is the server's, for every stream it
+// holds: the benchmark puts back the one it found.
+func BenchmarkWorkerResultStreams(b *testing.B) {
+	for _, size := range []string{"4096", "512"} {
+		b.Run("stream-node-max-bytes="+size, func(b *testing.B) {
+			q, rdb, tasks := benchQueue(b)
+			ctx := context.Background()
+			was, err := rdb.ConfigGet(ctx, "stream-node-max-bytes").Result()
+			if err != nil || was["stream-node-max-bytes"] == "" {
+				b.Skipf("this Redis does not say its stream-node-max-bytes (%v): it is not a redis-server", err)
+			}
+			if err := rdb.ConfigSet(ctx, "stream-node-max-bytes", size).Err(); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { rdb.ConfigSet(ctx, "stream-node-max-bytes", was["stream-node-max-bytes"]) })
+			benchDrainQueue(b, q, rdb, tasks, func(rdb *redis.Client, queue string, opts *rqlite.WorkerOptions) (worker, error) {
+				return rqlite.NewWorker(rdb, []string{queue}, opts)
+			})
+			ids, err := q.Registry(rqlite.Finished).JobIDs(ctx, 0, -1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			usage := make([]*redis.IntCmd, len(ids))
+			if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, id := range ids {
+					usage[i] = p.MemoryUsage(ctx, keys.Results(id))
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			var total int64
+			for _, u := range usage {
+				total += u.Val()
+			}
+			b.ReportMetric(float64(total)/float64(len(ids)), "stream-B/job")
+		})
+	}
 }
 
 // jobData is a typical job's data: RQ's (func_name, instance, args,

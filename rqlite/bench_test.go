@@ -125,9 +125,12 @@ func BenchmarkEnqueueMany1000(b *testing.B) {
 // BenchmarkWorkerDequeueFinish is a burst worker draining b.N queued no-op
 // jobs: dequeue, run and finish, per job. Only the draining is timed.
 func BenchmarkWorkerDequeueFinish(b *testing.B) {
-	benchDrain(b, func(rdb *redis.Client, queue string, opts *rqlite.WorkerOptions) (worker, error) {
-		return rqlite.NewWorker(rdb, []string{queue}, opts)
-	})
+	benchDrain(b, oneWorker)
+}
+
+// oneWorker makes the Worker of BenchmarkWorkerDequeueFinish.
+func oneWorker(rdb *redis.Client, queue string, opts *rqlite.WorkerOptions) (worker, error) {
+	return rqlite.NewWorker(rdb, []string{queue}, opts)
 }
 
 // BenchmarkWorkerIsolated is BenchmarkWorkerDequeueFinish with each job run
@@ -208,9 +211,7 @@ func BenchmarkWorkerResultStreams(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { rdb.ConfigSet(ctx, "stream-node-max-bytes", was["stream-node-max-bytes"]) })
-			benchDrainQueue(b, q, rdb, tasks, func(rdb *redis.Client, queue string, opts *rqlite.WorkerOptions) (worker, error) {
-				return rqlite.NewWorker(rdb, []string{queue}, opts)
-			})
+			benchDrainQueue(b, q, rdb, tasks, oneWorker)
 			ids, err := q.Registry(rqlite.Finished).JobIDs(ctx, 0, -1)
 			if err != nil {
 				b.Fatal(err)

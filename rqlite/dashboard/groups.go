@@ -122,34 +122,17 @@ func (h *handler) groupPage(w http.ResponseWriter, r *http.Request) {
 // those too long to show.
 func (h *handler) scanPage(ctx context.Context, key, cursor string) (members []string, next uint64, cut int, err error) {
 	from, _ := strconv.ParseUint(cursor, 10, 64)
-	r, err := h.readMembers(ctx, key, from, h.opts.PageSize, 1, maxScanned)
+	r, err := scripts.RunReadMembers(ctx, h.rdb, scripts.ReadMembersArgs{Set: key, Cursor: from,
+		Count: int64(h.opts.PageSize), Calls: 1, MostMembers: maxScanned, LongestMember: maxMember})
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, fmt.Errorf("read %s: %w", key, err)
 	}
 	return r.Members, r.Cursor, int(r.Cut + r.Long), nil
 }
 
-// setCalls is the most SSCAN calls of one read of a set that goes on
-// until it has the members a page shows: a set emptied after it was huge
-// may give few members per call.
-const setCalls = 64
-
 // maxMember is the longest member of a set that a page reads (a job ID,
 // a group's name), in bytes: a longer one is counted, not read.
 const maxMember = 4 << 10
-
-// readMembers reads at most most members of the set key, from cursor,
-// with at most calls SSCANs of COUNT count, as read_members.lua does:
-// what the set holds bounds neither the memory nor the time of a page. A
-// key of another type reads as an empty set.
-func (h *handler) readMembers(ctx context.Context, key string, cursor uint64, count, calls, most int) (scripts.ReadMembersReply, error) {
-	r, err := scripts.RunReadMembers(ctx, h.rdb, scripts.ReadMembersArgs{Set: key, Cursor: cursor,
-		Count: int64(count), Calls: int64(calls), MostMembers: int64(most), LongestMember: maxMember})
-	if err != nil {
-		return scripts.ReadMembersReply{}, fmt.Errorf("read %s: %w", key, err)
-	}
-	return r, nil
-}
 
 // pageAfter is the URL of the page that starts at cursor, "" if it is 0.
 func pageAfter(path string, cursor uint64) string {

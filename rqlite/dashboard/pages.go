@@ -13,6 +13,7 @@ import (
 
 	"github.com/colasrq/rqlite-tutorial/rqlite"
 	"github.com/colasrq/rqlite-tutorial/rqlite/internal/keys"
+	"github.com/colasrq/rqlite-tutorial/rqlite/internal/scripts"
 )
 
 // maxListed is the most queues and the most workers that a page or a
@@ -186,12 +187,7 @@ func (h *handler) jobPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		var undecoded *rqlite.JobDecodeError
-		if errors.As(err, &undecoded) {
-			h.rawJobPage(w, r, id, &undecoded.Fields, err)
-		} else {
-			h.rawJobPage(w, r, id, nil, err)
-		}
+		h.rawJobPage(w, r, id, err)
 		return
 	}
 	if !h.queueAllowed(v.Origin) {
@@ -217,14 +213,10 @@ const maxDependents = 100
 
 // dependents are the IDs of job id's dependents, sorted, at most
 // maxDependents of them, and how many more it has: a set of any size is
-// read only as far as the page shows (see readMembers).
+// read only as far as the page shows, and one of another type as none.
 func (h *handler) dependents(ctx context.Context, id string) ([]string, int64, error) {
-	r, err := h.readMembers(ctx, keys.Dependents(id), 0, maxDependents, setCalls, maxDependents)
-	if err != nil {
-		return nil, 0, err
-	}
-	slices.Sort(r.Members)
-	return r.Members, max(r.Size-int64(len(r.Members)), 0), nil
+	r, err := scripts.FirstMembers(ctx, h.rdb, keys.Dependents(id), maxDependents, maxMember)
+	return r.Members, r.More(), err
 }
 
 // newJobData is what the job page shows of v, its values cut.
@@ -273,13 +265,14 @@ func newResultRow(res rqlite.ResultView) resultRow {
 
 // rawJobPage shows the fields of a job hash that cannot be decoded, as
 // when the dashboard's serializer is not that of the job, within
-// viewLimits: a field too long to read shows its length. They are read
-// unless given (read, as FetchJobView read them).
-func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, given *rqlite.JobFields, decodeErr error) {
+// viewLimits: a field too long to read shows its length. A
+// *rqlite.JobDecodeError brings the fields FetchJobView read; for another
+// error they are read here.
+func (h *handler) rawJobPage(w http.ResponseWriter, r *http.Request, id string, decodeErr error) {
 	var read []rqlite.JobFields
 	var err error
-	if given != nil {
-		read = []rqlite.JobFields{*given}
+	if undecoded, ok := errors.AsType[*rqlite.JobDecodeError](decodeErr); ok {
+		read = []rqlite.JobFields{undecoded.Fields}
 	} else {
 		read, err = rqlite.ReadJobFields(r.Context(), h.rdb, []string{id}, nil, viewLimits)
 	}

@@ -3,6 +3,8 @@ package scripts
 import (
 	"context"
 	"errors"
+	"math"
+	"slices"
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
@@ -29,7 +31,33 @@ type ReadMembersReply struct {
 	Members   []string // the members returned, at most MostMembers, each once
 }
 
+// More is how many members of the set the call did not return: past
+// MostMembers, longer than LongestMember, or not reached.
+func (r ReadMembersReply) More() int64 { return max(r.Size-int64(len(r.Members)), 0) }
+
 var readMembersScript = newScript[ReadMembersArgs]("read_members.lua")
+
+// Bounds of FirstMembers: SSCAN's COUNT, and the most SSCAN calls, which
+// stop a read of a set emptied after it was huge (it gives few members per
+// call).
+const (
+	firstScanCount = 1000
+	firstScanCalls = 64
+)
+
+// FirstMembers reads the first n members of set that SSCAN finds (every
+// member, n <= 0), none longer than longest bytes, and returns them
+// sorted: one round trip, bounded whatever the set holds.
+func FirstMembers(ctx context.Context, rdb redis.Scripter, set string, n int, longest int64) (ReadMembersReply, error) {
+	a := ReadMembersArgs{Set: set, Count: firstScanCount, Calls: firstScanCalls, MostMembers: int64(n),
+		LongestMember: longest}
+	if n <= 0 {
+		a.Calls, a.MostMembers = math.MaxInt32, math.MaxInt32
+	}
+	r, err := RunReadMembers(ctx, rdb, a)
+	slices.Sort(r.Members)
+	return r, err
+}
 
 // RunReadMembers reads members of a set within bounds (see
 // read_members.lua).
